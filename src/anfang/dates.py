@@ -1,0 +1,93 @@
+"""Parsing of the dates and group numbers users type, shared by every command.
+
+Dates: YYYY-MM-DD, today, yesterday (Asia/Shanghai), M-D and M月D日 within the campaign year.
+Groups: 5, 第五组, 第5组, 五.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, timezone
+
+from anfang.errors import UsageError
+
+# China has kept UTC+8 without daylight saving since 1991: a fixed offset needs no tzdata.
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+CHINESE_DIGITS = "〇一二三四五六七八九"
+
+
+def now() -> datetime:
+    return datetime.now(SHANGHAI)
+
+
+def today() -> date:
+    return now().date()
+
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_MONTH_DAY = re.compile(r"^(\d{1,2})(?:-|月)(\d{1,2})日?$")
+
+
+def parse_date(text: str, year: int, field: str = "日期") -> date:
+    """Parse a user's date; `year` is the campaign year for M-D forms."""
+    value = str(text).strip()
+    if value in ("today", "今天"):
+        return today()
+    if value in ("yesterday", "昨天"):
+        return today() - timedelta(days=1)
+    match = _ISO.match(value)
+    if match:
+        y, m, d = (int(g) for g in match.groups())
+    else:
+        match = _MONTH_DAY.match(value)
+        if not match:
+            raise UsageError(
+                f"{field}“{value}”无法识别：请写成 2020-03-27、3-27、3月27日、today 或 yesterday"
+            )
+        y = year
+        m, d = (int(g) for g in match.groups())
+    try:
+        return date(y, m, d)
+    except ValueError:
+        raise UsageError(f"{field}“{value}”不是真实存在的日期") from None
+
+
+def chinese_number(n: int) -> str:
+    """1..99 in Chinese numerals, as in 第十一组."""
+    if n < 10:
+        return CHINESE_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else CHINESE_DIGITS[tens]) + "十" + ("" if ones == 0 else CHINESE_DIGITS[ones])
+
+
+def _from_chinese(text: str) -> int | None:
+    for n in range(1, 100):
+        if chinese_number(n) == text:
+            return n
+    return None
+
+
+_GROUP = re.compile(r"^(?:第)?\s*([0-9]+|[一二三四五六七八九十]+)\s*(?:组)?$")
+
+
+def parse_group(text: str | int, group_count: int) -> int:
+    """Parse `5`, `第五组`, `第5组` or `五` into a group number within 1..group_count."""
+    value = str(text).strip()
+    match = _GROUP.match(value)
+    number = None
+    if match:
+        token = match.group(1)
+        number = int(token) if token.isdigit() else _from_chinese(token)
+    if number is None or not 1 <= number <= group_count:
+        raise UsageError(f"组别“{value}”无效：应为 1 到 {group_count}，或写成“第一组”这样的组名")
+    return number
+
+
+def group_name(number: int) -> str:
+    return f"第{chinese_number(number)}组"
+
+
+def month_day(value: date) -> str:
+    """The form's way of writing a date: 3月27日."""
+    return f"{value.month}月{value.day}日"

@@ -1,0 +1,1 @@
+"""Renderers: report data -> text, bytes or workbooks. Nothing here reads the logs."""

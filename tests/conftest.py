@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from anfang.cli import cli
+from anfang.workspace import init_workspace
+
+
+@pytest.fixture(autouse=True)
+def _no_env_workspace(monkeypatch):
+    monkeypatch.delenv("ANFANG_WORKSPACE", raising=False)
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    """A fresh workspace with the bundled campaign and no records."""
+    return init_workspace(tmp_path / "ws").root
+
+
+@pytest.fixture
+def run(ws: Path):
+    """Run `anfang --workspace ws ARGS...`; returns the click Result."""
+
+    def invoke(*args: str, input: str | None = None):
+        return CliRunner().invoke(cli, ["--workspace", str(ws), *args], input=input)
+
+    return invoke
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file under root with its content hash: to prove that nothing was written."""
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
