@@ -66,13 +66,18 @@ def test_sectors_json_has_every_sector_lead_and_focus_item(run):
 def test_groups_table_is_aligned_by_display_width(run):
     lines = run("groups").output.splitlines()
     assert lines[0] == "组别    督查区域                          组长    联络员  电话         人员名单"
-    assert lines[2] == "第一组  南湖区                            曹雪怡  程显洪  13738267422  成员已报 0/4，专家未报"
+    assert (
+        lines[2]
+        == "第一组  南湖区                            曹雪怡  程显洪  13738267422  成员已报 0/4，专家未报"
+    )
     assert len(lines) == 11
 
 
 def test_groups_markdown(run):
     out = run("groups", "--format", "md").output
-    assert out.startswith("# 暗访检查人员分组安排\n\n| 组别 | 督查区域 | 组长 | 成员 | 专家 | 联络员 | 电话 |\n|---|")
+    assert out.startswith(
+        "# 暗访检查人员分组安排\n\n| 组别 | 督查区域 | 组长 | 成员 | 专家 | 联络员 | 电话 |\n|---|"
+    )
     assert "| 第九组 | 嘉兴港区 | 宋国昌（市市场监管局党委委员、副调研员） | 市经信局：（待报）；" in out
 
 

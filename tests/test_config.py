@@ -21,7 +21,15 @@ def test_bundled_campaign_matches_the_document():
         8, 9, "市安委办", "陈达宇", "15868389858",
     )  # fmt: skip
     assert str(c.roster_due) == "2020-03-26 10:00:00"
-    assert [s.name for s in config.key_sectors] == ["道路交通", "危险化学品", "消防", "建筑施工", "城镇燃气", "特种设备", "工贸"]
+    assert [s.name for s in config.key_sectors] == [
+        "道路交通",
+        "危险化学品",
+        "消防",
+        "建筑施工",
+        "城镇燃气",
+        "特种设备",
+        "工贸",
+    ]
     assert config.sector("危化品").name == "危险化学品"
     assert config.sector("３").name == "消防"  # full-width digit, as a Chinese IME types it
 
@@ -38,16 +46,37 @@ def _problems(ws: Path, name: str, text: str | bytes) -> list[str]:
     "text, expected",
     [
         (GOOD_SECTORS + "    colour: red\n", "data/sectors.yaml:6: 行业领域 有未知的键 colour"),
-        ("sectors:\n  - name: 消防\n    key: true\n    focus: []\n", "data/sectors.yaml:2: 行业领域 缺少键 lead"),
+        (
+            "sectors:\n  - name: 消防\n    key: true\n    focus: []\n",
+            "data/sectors.yaml:2: 行业领域 缺少键 lead",
+        ),
         (GOOD_SECTORS + "    lead: 市应急管理局\n", "data/sectors.yaml:6: 行业领域 的键 lead 重复"),
-        (GOOD_SECTORS.replace("key: true", "key: no"), "data/sectors.yaml:3: 消防 key 应为true/false，实际是文本"),
-        (GOOD_SECTORS.replace("key: true", "key: yes"), "data/sectors.yaml:3: 消防 key 应为true/false，实际是文本"),
+        (
+            GOOD_SECTORS.replace("key: true", "key: no"),
+            "data/sectors.yaml:3: 消防 key 应为true/false，实际是文本",
+        ),
+        (
+            GOOD_SECTORS.replace("key: true", "key: yes"),
+            "data/sectors.yaml:3: 消防 key 应为true/false，实际是文本",
+        ),
         (GOOD_SECTORS.replace("lead: 市消防救援支队", "lead: 0123"), None),
-        (GOOD_SECTORS.replace("lead: 市消防救援支队", "lead: 123"), "data/sectors.yaml:4: 消防 lead 应为文本，实际是整数（请用引号括起来）"),
-        (GOOD_SECTORS.replace("[生命通道]", "生命通道"), "data/sectors.yaml:5: 消防 focus 应为列表"),
+        (
+            GOOD_SECTORS.replace("lead: 市消防救援支队", "lead: 123"),
+            "data/sectors.yaml:4: 消防 lead 应为文本，实际是整数（请用引号括起来）",
+        ),
+        (
+            GOOD_SECTORS.replace("[生命通道]", "生命通道"),
+            "data/sectors.yaml:5: 消防 focus 应为列表",
+        ),
         ("sectors: &a [x]\nother: *a\n", "data/sectors.yaml:1: 不允许使用锚点或别名（& 或 *）"),
-        ("sectors: !!python/object/apply:os.system [echo hi]\n", "data/sectors.yaml:1: 不允许使用标签 tag:yaml.org,2002:python/object/apply:os.system"),
-        ("sectors: [\n", "data/sectors.yaml:2: YAML 语法错误：expected the node content, but found '<stream end>'"),
+        (
+            "sectors: !!python/object/apply:os.system [echo hi]\n",
+            "data/sectors.yaml:1: 不允许使用标签 tag:yaml.org,2002:python/object/apply:os.system",
+        ),
+        (
+            "sectors: [\n",
+            "data/sectors.yaml:2: YAML 语法错误：expected the node content, but found '<stream end>'",
+        ),
         ("", "data/sectors.yaml: 文件是空的"),
         ("sectors: []\n", "data/sectors.yaml:1: 至少需要一个行业领域"),
     ],
@@ -67,14 +96,22 @@ def test_encoding_and_size_problems(ws):
         "data/sectors.yaml: 不是 UTF-8 编码（第 19 字节处无法解码），请另存为 UTF-8"
     ]
     big = b"# " + b"x" * (1024 * 1024) + b"\n"
-    assert _problems(ws, "sectors.yaml", big) == ["data/sectors.yaml: 文件过大（1048579 字节，上限 1048576 字节）"]
+    assert _problems(ws, "sectors.yaml", big) == [
+        "data/sectors.yaml: 文件过大（1048579 字节，上限 1048576 字节）"
+    ]
 
 
 def test_all_problems_across_files_at_once(ws):
     groups = (ws / "data" / "groups.yaml").read_text(encoding="utf-8")
-    groups = groups.replace('phone: "13738267422"', "phone: 13738267422", 1).replace("name: 第二组", "name: 第三组", 1)
+    groups = groups.replace('phone: "13738267422"', "phone: 13738267422", 1).replace(
+        "name: 第二组", "name: 第三组", 1
+    )
     (ws / "data" / "groups.yaml").write_text(groups, encoding="utf-8")
-    campaign = (ws / "data" / "campaign.yaml").read_text(encoding="utf-8").replace("end: 2020-04-15", "end: 2020-04-31")
+    campaign = (
+        (ws / "data" / "campaign.yaml")
+        .read_text(encoding="utf-8")
+        .replace("end: 2020-04-15", "end: 2020-04-31")
+    )
     problems = _problems(ws, "campaign.yaml", campaign)
     assert problems == [
         "data/campaign.yaml:8: end 应为日期 YYYY-MM-DD，实际是“2020-04-31”",
@@ -95,4 +132,6 @@ def test_cli_reports_config_problems_with_exit_1(ws, run):
     (ws / "data" / "sectors.yaml").write_text(GOOD_SECTORS.replace("key: true", "key: NO"), encoding="utf-8")
     result = run("sectors")
     assert result.exit_code == 1
-    assert result.output == "错误：配置文件有误：\n  data/sectors.yaml:3: 消防 key 应为true/false，实际是文本\n"
+    assert (
+        result.output == "错误：配置文件有误：\n  data/sectors.yaml:3: 消防 key 应为true/false，实际是文本\n"
+    )

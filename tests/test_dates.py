@@ -31,7 +31,10 @@ def test_today_and_yesterday_are_shanghai_dates():
     [
         ("2020-02-30", "日期“2020-02-30”不是真实存在的日期"),
         ("3月32日", "日期“3月32日”不是真实存在的日期"),
-        ("27/3/2020", "日期“27/3/2020”无法识别：请写成 2020-03-27、3-27、3月27日、today 或 yesterday"),
+        (
+            "27/3/2020",
+            "日期“27/3/2020”无法识别：请写成 2020-03-27、3-27、3月27日、today 或 yesterday",
+        ),
         ("", "日期“”无法识别：请写成 2020-03-27、3-27、3月27日、today 或 yesterday"),
     ],
 )
@@ -41,7 +44,9 @@ def test_parse_date_refuses(text, message):
     assert str(info.value) == message
 
 
-@pytest.mark.parametrize("text, expected", [("5", 5), ("第五组", 5), ("第5组", 5), ("五", 5), (" 9 ", 9), (1, 1)])
+@pytest.mark.parametrize(
+    "text, expected", [("5", 5), ("第五组", 5), ("第5组", 5), ("五", 5), (" 9 ", 9), (1, 1)]
+)
 def test_parse_group(text, expected):
     assert parse_group(text, 9) == expected
 
@@ -54,7 +59,14 @@ def test_parse_group_refuses(text):
 
 
 def test_chinese_numbers_and_names():
-    assert [chinese_number(n) for n in (1, 9, 10, 11, 20, 23)] == ["一", "九", "十", "十一", "二十", "二十三"]
+    assert [chinese_number(n) for n in (1, 9, 10, 11, 20, 23)] == [
+        "一",
+        "九",
+        "十",
+        "十一",
+        "二十",
+        "二十三",
+    ]
     assert group_name(8) == "第八组"
     assert parse_group("第十一组", 12) == 11
     assert month_day(date(2020, 4, 3)) == "4月3日"

@@ -9,7 +9,11 @@ from anfang.workspace import find_workspace, init_workspace
 def test_init_creates_the_layout(tmp_path):
     ws = init_workspace(tmp_path / "new")
     assert sorted(p.name for p in ws.root.iterdir()) == ["data", "evidence", "logs", "templates"]
-    assert sorted(p.name for p in (ws.root / "data").iterdir()) == ["campaign.yaml", "groups.yaml", "sectors.yaml"]
+    assert sorted(p.name for p in (ws.root / "data").iterdir()) == [
+        "campaign.yaml",
+        "groups.yaml",
+        "sectors.yaml",
+    ]
     assert list((ws.root / "logs").iterdir()) == []
 
 
@@ -44,7 +48,7 @@ def test_no_workspace_is_a_clear_error(tmp_path, monkeypatch):
     with pytest.raises(NoWorkspace) as info:
         find_workspace(None, cwd=tmp_path)
     assert "找不到工作区" in str(info.value)
-    with pytest.raises(NoWorkspace, match="不是工作区（缺少 data/groups.yaml）"):
+    with pytest.raises(NoWorkspace, match=r"不是工作区（缺少 data/groups\.yaml）"):
         find_workspace(str(tmp_path))
     monkeypatch.setenv("ANFANG_WORKSPACE", str(tmp_path / "nope"))
     with pytest.raises(NoWorkspace, match="环境变量 ANFANG_WORKSPACE 指定的"):
@@ -55,7 +59,8 @@ def test_workspace_file_overrides_bundled_default(ws: Path):
     from anfang.workspace import Workspace
 
     (ws / "data" / "sectors.yaml").write_text(
-        "sectors:\n  - {name: 消防, key: true, lead: 市消防救援支队, focus: [生命通道]}\n", encoding="utf-8"
+        "sectors:\n  - {name: 消防, key: true, lead: 市消防救援支队, focus: [生命通道]}\n",
+        encoding="utf-8",
     )
     (ws / "data" / "campaign.yaml").unlink()  # falls back to the bundled one
     config = Workspace(ws).config

@@ -16,8 +16,8 @@ import click
 
 from anfang import __version__, clickzh
 from anfang.dates import parse_date, parse_group, today
-from anfang.errors import AnfangError, UsageError
-from anfang.options import format_option, output_option
+from anfang.errors import AnfangError
+from anfang.options import date_option, format_option, group_option, output_option
 from anfang.workspace import Workspace, find_workspace, init_workspace
 
 clickzh.install()
@@ -129,7 +129,11 @@ def groups(app: App, fmt: str, output: str | None) -> None:
     elif fmt == "xlsx":
         from anfang.render.roster_excel import roster_workbook
 
-        path = save(roster_workbook(app.config), output or str(app.workspace.reports_dir), "暗访检查人员分组安排.xlsx")
+        path = save(
+            roster_workbook(app.config),
+            output or str(app.workspace.reports_dir),
+            "暗访检查人员分组安排.xlsx",
+        )
         click.echo(f"已写入 {path}")
     else:
         from anfang.render.roster_text import groups_markdown, groups_table
@@ -152,6 +156,122 @@ def sectors(app: App, fmt: str, output: str | None) -> None:
         from anfang.render.roster_text import sectors_markdown, sectors_table
 
         emit((sectors_markdown if fmt == "md" else sectors_table)(data), output, "sectors.md")
+
+
+# -- recording ---------------------------------------------------------------------------
+
+
+@cli.command()
+@group_option()
+@date_option("暗访日期：YYYY-MM-DD、3-27、3月27日、today、yesterday")
+@click.option("--county", default="", metavar="县市区", help="县（市、区），默认为本组督查区域")
+@click.option("--town", default=None, metavar="镇街", help="镇（街道）")
+@click.option(
+    "--sector",
+    default=None,
+    metavar="行业领域",
+    help="行业领域（名称、别名或序号，见 anfang sectors）",
+)
+@click.option("--site", default=None, metavar="名称", help="企业（场所）名称")
+@click.option("--address", default="", metavar="地址", help="地址")
+@click.option("--hazard", default=None, metavar="内容", help="问题隐患内容；不写表示该场所未发现问题")
+@click.option("--major", is_flag=True, help="是重大隐患")
+@click.option("--evidence", is_flag=True, help="已留存影像资料")
+@click.option(
+    "--photo",
+    "photos",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    metavar="文件",
+    help="照片文件（可多次给出），复制到 evidence/ 并视为已留存影像资料",
+)
+@click.option("--handover", default="", metavar="部门", help="已交办的属地相关部门")
+@click.option("--deadline", "deadline_text", default=None, metavar="日期", help="整改期限")
+@click.option("--rectified", is_flag=True, help="已当场完成整改")
+@click.option("--by", default="", metavar="姓名", help="记录人（默认：本组联络员）")
+@pass_app
+def log(app: App, **options) -> None:
+    """记录一次现场暗访（及其中发现的一条问题隐患）。
+
+    同一组、同一天、同一场所再次记录，会作为该场所的又一条问题隐患（场所只计一次）。
+    在终端中运行且缺少必填项时会逐项提问。
+    """
+    from anfang.logcommand import run_log
+
+    run_log(app, options)
+
+
+def read_records(app: App):
+    from anfang.store import read_logs
+
+    return read_logs(app.workspace.logs_dir, app.workspace.root).records
+
+
+@cli.command(name="list")
+@group_option()
+@date_option("只列出该日发现的")
+@click.option("--since", "since_text", default=None, metavar="日期", help="从该日起发现的")
+@click.option("--until", "until_text", default=None, metavar="日期", help="到该日止发现的")
+@click.option("--sector", default=None, metavar="行业领域", help="只列出该行业领域")
+@click.option("--major", is_flag=True, help="只列出重大隐患")
+@click.option("--open", "open_only", is_flag=True, help="只列出尚未整改的")
+@click.option("--overdue", is_flag=True, help="只列出逾期未整改的")
+@click.option("--as-of", "as_of_text", default=None, metavar="日期", help="按该日结束时的状态（默认今天）")
+@format_option("table", "csv", "json")
+@pass_app
+def list_(
+    app: App,
+    group,
+    date_text,
+    since_text,
+    until_text,
+    sector,
+    major,
+    open_only,
+    overdue,
+    as_of_text,
+    fmt,
+) -> None:
+    """查找问题隐患（按截至某日的状态）。"""
+    from anfang.listing import LIST_HEADERS, Filters, list_rows, select_findings
+
+    filters = Filters(
+        as_of=app.date(as_of_text, "--as-of"),
+        group=app.group(group) if group else None,
+        on=app.date(date_text) if date_text else None,
+        since=app.date(since_text, "--since") if since_text else None,
+        until=app.date(until_text, "--until") if until_text else None,
+        sector=app.config.sector(sector).name if sector else None,
+        major=major, open=open_only, overdue=overdue,
+    )  # fmt: skip
+    findings = select_findings(read_records(app), filters)
+    if fmt == "json":
+        from anfang.ledger import listed_finding_data
+
+        click.echo(dump_json([listed_finding_data(f) for f in findings]), nl=False)
+    elif fmt == "csv":
+        from anfang.tables import csv_text
+
+        click.echo(csv_text(LIST_HEADERS, list_rows(findings, app.config, filters.as_of)), nl=False)
+    else:
+        from anfang.render.text import text_table
+
+        click.echo(text_table(LIST_HEADERS, list_rows(findings, app.config, filters.as_of)), nl=False)
+        click.echo(f"共 {len(findings)} 条", err=True)
+
+
+@cli.command()
+@click.argument("record_id", metavar="编号")
+@click.option("--as-of", "as_of_text", default=None, metavar="日期", help="按该日结束时的状态（默认今天）")
+@pass_app
+def show(app: App, record_id: str, as_of_text: str | None) -> None:
+    """显示一条记录的现状和全部历史。"""
+    from anfang.listing import show_finding
+
+    click.echo(
+        show_finding(read_records(app), record_id.strip(), app.config, app.date(as_of_text, "--as-of")),
+        nl=False,
+    )
 
 
 def main() -> None:

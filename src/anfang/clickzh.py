@@ -69,7 +69,14 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
 
 
 def install() -> None:
-    for module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser, click.types):
+    for module in (
+        click.core,
+        click.decorators,
+        click.exceptions,
+        click.formatting,
+        click.parser,
+        click.types,
+    ):
         if hasattr(module, "_"):
             module._ = _gettext
         if hasattr(module, "ngettext"):

@@ -162,7 +162,11 @@ def _campaign(doc: StrictYaml) -> Campaign | None:
     m = doc.mapping(doc.root, "campaign", keys)
     if m is None:
         return None
-    o = doc.mapping(m["office"], "office", ("name", "full_name", "contact", "phone", "channel")) if "office" in m else None
+    o = (
+        doc.mapping(m["office"], "office", ("name", "full_name", "contact", "phone", "channel"))
+        if "office" in m
+        else None
+    )
     o = o or {}
     office = Office(
         doc.text(o.get("name"), "office.name"),
@@ -203,9 +207,7 @@ def _groups(doc: StrictYaml, campaign: Campaign | None) -> tuple[Group, ...]:
         return ()
     groups: list[Group] = []
     for node in doc.sequence(top["groups"], "groups"):
-        m = doc.mapping(
-            node, "组", ("number", "name", "region", "leader", "members", "expert", "liaison")
-        )
+        m = doc.mapping(node, "组", ("number", "name", "region", "leader", "members", "expert", "liaison"))
         if m is None:
             continue
         number = doc.integer(m.get("number"), "number")
@@ -240,7 +242,10 @@ def _groups(doc: StrictYaml, campaign: Campaign | None) -> tuple[Group, ...]:
             doc.problem(m.get("number"), f"组编号 {number} 重复")
         groups.append(group)
     if campaign is not None and campaign.group_count and len(groups) != campaign.group_count:
-        doc.problem(top["groups"], f"应有 {campaign.group_count} 个组（campaign.yaml group_count），实际 {len(groups)} 个")
+        doc.problem(
+            top["groups"],
+            f"应有 {campaign.group_count} 个组（campaign.yaml group_count），实际 {len(groups)} 个",
+        )
     expected = list(range(1, len(groups) + 1))
     if sorted(g.number for g in groups) != expected and len({g.number for g in groups}) == len(groups):
         doc.problem(top["groups"], "组编号应从 1 开始连续编号")

@@ -22,7 +22,13 @@ def groups_data(config: Config) -> list[dict]:
 
 def sectors_data(config: Config) -> list[dict]:
     return [
-        {"name": s.name, "key": s.key, "lead": s.lead, "aliases": list(s.aliases), "focus": list(s.focus)}
+        {
+            "name": s.name,
+            "key": s.key,
+            "lead": s.lead,
+            "aliases": list(s.aliases),
+            "focus": list(s.focus),
+        }
         for s in config.sectors
     ]
 

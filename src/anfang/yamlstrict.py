@@ -35,7 +35,14 @@ _Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|false)$"), list("tf")
 _Loader.add_implicit_resolver(_INT, re.compile(r"^-?(?:0|[1-9][0-9]*)$"), list("-0123456789"))
 _Loader.add_implicit_resolver(_NULL, re.compile(r"^(?:~|null|)$"), ["~", "n", ""])
 
-TYPE_NAMES = {_STR: "文本", _INT: "整数", _BOOL: "true/false", _NULL: "空值", _SEQ: "列表", _MAP: "映射"}
+TYPE_NAMES = {
+    _STR: "文本",
+    _INT: "整数",
+    _BOOL: "true/false",
+    _NULL: "空值",
+    _SEQ: "列表",
+    _MAP: "映射",
+}
 
 
 class StrictYaml:

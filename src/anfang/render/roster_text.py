@@ -30,7 +30,16 @@ def groups_table(groups: list[dict]) -> str:
     for g in groups:
         named = sum(1 for m in g["members"] if m["name"])
         names = f"成员已报 {named}/{len(g['members'])}，专家{'已报' if g['expert']['name'] else '未报'}"
-        rows.append([g["name"], g["region"], g["leader"]["name"], g["liaison"]["name"], g["liaison"]["phone"], names])
+        rows.append(
+            [
+                g["name"],
+                g["region"],
+                g["leader"]["name"],
+                g["liaison"]["name"],
+                g["liaison"]["phone"],
+                names,
+            ]
+        )
     return text_table(["组别", "督查区域", "组长", "联络员", "电话", "人员名单"], rows)
 
 

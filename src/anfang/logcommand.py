@@ -1,0 +1,114 @@
+"""`anfang log` between the terminal and the library: flags, or questions when in a terminal."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from anfang import dates
+from anfang.errors import UsageError
+from anfang.prompts import ask, ask_yes_no
+from anfang.recording import VisitEntry, record_entry, validate_entry, writer_log
+from anfang.store import last_record
+
+REQUIRED = (
+    ("group", "--group"),
+    ("date_text", "--date"),
+    ("town", "--town"),
+    ("sector", "--sector"),
+    ("site", "--site"),
+)
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def run_log(app, options: dict) -> None:
+    missing = [flag for name, flag in REQUIRED if options[name] in (None, "")]
+    if missing and not interactive():
+        raise UsageError(f"缺少必填选项：{'、'.join(missing)}（在终端中运行时会逐项提问）")
+    if missing:
+        options = _ask_missing(app, options)
+    entry = VisitEntry(
+        group=app.group(options["group"]),
+        date=app.date(options["date_text"], "暗访日期"),
+        town=options["town"], sector=options["sector"], site=options["site"],
+        county=options["county"], address=options["address"], hazard=options["hazard"] or "",
+        major=options["major"], evidence=options["evidence"],
+        photos=[Path(p) for p in options["photos"]], handover=options["handover"],
+        deadline=app.date(options["deadline_text"], "整改期限") if options["deadline_text"] else None,
+        rectified=options["rectified"], by=options["by"],
+    )  # fmt: skip
+    entry, warnings = validate_entry(entry, app.config, dates.today())
+    for warning in warnings:
+        click.echo(warning, err=True)
+    record = record_entry(app.workspace, entry)
+    group = app.config.group(record.group)
+    what = f"问题隐患：{_short(record.hazard)}" if record.hazard else "未发现问题"
+    click.echo(f"已记录 {record.id}  {group.name} {dates.month_day(record.date)} {record.site}  {what}")
+    if record.major:
+        office = app.config.campaign.office
+        click.echo(
+            f"【重大隐患】请立即向{office.name}报告（{office.contact}，{office.channel} {office.phone}）。",
+            err=True,
+        )
+
+
+def _short(text: str, limit: int = 30) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _ask_missing(app, options: dict) -> dict:
+    """Ask for every required value not given, then the optional ones, defaulting to the
+    previous record of the same group and day (the next finding at the same site is quick)."""
+    options = dict(options)
+    config = app.config
+    if not options["group"]:
+        options["group"] = str(ask("组别（1-9）", lambda raw: app.group(raw)))
+    group = config.group(app.group(options["group"]))
+    if not options["date_text"]:
+        options["date_text"] = ask(
+            "暗访日期", lambda raw: app.date(raw, "暗访日期").isoformat(), default="today"
+        )
+    day = app.date(options["date_text"], "暗访日期")
+    previous = last_record(writer_log(app.workspace, group.number))
+    same_day = (
+        previous if previous and previous.date == day and previous.kind in ("visit", "finding") else None
+    )
+    if not options["county"]:
+        options["county"] = ask("县（市、区）", default=same_day.county if same_day else group.region)
+    if not options["town"]:
+        options["town"] = ask("镇（街道）", default=same_day.town if same_day else None)
+    if not options["sector"]:
+        for number, sector in enumerate(config.sectors, 1):
+            click.echo(f"  {number:>2}. {sector.name}")
+        options["sector"] = ask("行业领域（序号或名称）", lambda raw: config.sector(raw).name,
+                                default=same_day.sector if same_day else None)  # fmt: skip
+    if not options["site"]:
+        options["site"] = ask("企业（场所）名称", default=same_day.site if same_day else None)
+    if not options["address"]:
+        same_site = same_day and same_day.site == options["site"]
+        options["address"] = ask("地址", required=False, default=same_day.address if same_site else "")
+    if options["hazard"] is None:
+        options["hazard"] = ask("问题隐患内容（未发现问题直接回车）", required=False, default="")
+    if options["hazard"]:
+        options["major"] = options["major"] or ask_yes_no("是否为重大隐患")
+        options["evidence"] = options["evidence"] or bool(options["photos"]) or ask_yes_no("是否留存影像资料")
+        options["rectified"] = options["rectified"] or ask_yes_no("是否已当场完成整改")
+        if not options["handover"]:
+            options["handover"] = ask("交办的属地部门（未交办直接回车）", required=False, default="")
+        if not options["deadline_text"] and not options["rectified"]:
+            options["deadline_text"] = (
+                ask(
+                    "整改期限（没有直接回车）",
+                    lambda raw: app.date(raw, "整改期限").isoformat(),
+                    required=False,
+                    default="",
+                )
+                or None
+            )
+    return options

@@ -1,0 +1,60 @@
+"""The records of the logs. Immutable; each knows the file and line it came from."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import NamedTuple
+
+# What a log row can be. Visits and findings are observations; the rest refer to a finding.
+VISIT = "visit"  # a site inspected where nothing was found
+FINDING = "finding"  # a 问题隐患 found at a site (the visit is implied)
+RECTIFY = "rectify"  # event: 已完成整改 on `date`
+HANDOVER = "handover"  # event: 交办 to `handover` on `date`, with an optional new `deadline`
+DEADLINE = "deadline"  # event: 整改期限 moved to `deadline` on `date`
+AMEND = "amend"  # correction: the `fields` named take the values of this row
+VOID = "void"  # correction: the referenced record was made by mistake (`reason`)
+
+OBSERVATIONS = (VISIT, FINDING)
+EVENTS = (RECTIFY, HANDOVER, DEADLINE)
+CORRECTIONS = (AMEND, VOID)
+KINDS = (*OBSERVATIONS, *EVENTS, *CORRECTIONS)
+
+AMENDABLE = ("county", "town", "sector", "site", "address", "hazard", "major", "evidence")
+
+
+class Record(NamedTuple):
+    """One row of a log.
+
+    id: stable id such as G1-20200327-003; ref: for changes, the id they refer to.
+    date: the visit date (observations) or the day the event happened (events).
+    major 是否为重大, evidence 是否留存影像资料, handover 交办 (department), deadline 整改期限,
+    rectified 整改完成日期 (on a finding: rectified at the visit).
+    """
+
+    id: str
+    kind: str
+    ref: str
+    group: int
+    date: date | None
+    county: str
+    town: str
+    sector: str
+    site: str
+    address: str
+    hazard: str
+    major: bool
+    evidence: bool
+    photos: tuple[str, ...]
+    handover: str
+    deadline: date | None
+    rectified: date | None
+    reason: str
+    fields: tuple[str, ...]
+    by: str
+    recorded_at: str
+    source: str = ""
+    line: int = 0
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.line}"

@@ -1,0 +1,148 @@
+"""Recording visits and findings (anfang log): validate everything, then append one record."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from anfang import dates
+from anfang.config import Config
+from anfang.errors import AnfangError, UsageError
+from anfang.model import FINDING, VISIT, Record
+from anfang.store import append
+from anfang.textsafe import check_text
+from anfang.workspace import Workspace
+
+MAX_PHOTO_BYTES = 100 * 1024 * 1024
+
+
+@dataclass
+class VisitEntry:
+    """What the liaison entered for one site visit, and at most one finding there."""
+
+    group: int
+    date: date
+    town: str
+    sector: str
+    site: str
+    county: str = ""
+    address: str = ""
+    hazard: str = ""
+    major: bool = False
+    evidence: bool = False
+    photos: list[Path] = field(default_factory=list)
+    handover: str = ""
+    deadline: date | None = None
+    rectified: bool = False
+    by: str = ""
+
+
+def writer_log(workspace: Workspace, group: int) -> Path:
+    """The log this laptop writes for a group: one writer per file keeps syncing conflict-free."""
+    return workspace.logs_dir / f"group-{group}.csv"
+
+
+def make_id(group: int, day: date, sequence: int) -> str:
+    return f"G{group}-{day:%Y%m%d}-{sequence:03d}"
+
+
+def validate_entry(entry: VisitEntry, config: Config, today: date) -> tuple[VisitEntry, list[str]]:
+    """Check an entry against the campaign; return it normalised, with warnings. Raises if bad."""
+    group = config.group(entry.group)
+    sector = config.sector(entry.sector).name
+    if not entry.site.strip():
+        raise UsageError("企业（场所）名称不能为空")
+    if not entry.town.strip():
+        raise UsageError("镇（街道）不能为空")
+    single_line = {"镇（街道）": entry.town, "县（市、区）": entry.county, "企业（场所）名称": entry.site,
+                   "地址": entry.address, "交办部门": entry.handover, "记录人": entry.by}  # fmt: skip
+    for label, value in single_line.items():
+        check_text(label, value)
+    check_text("问题隐患内容", entry.hazard, multiline=True)
+    if entry.date > today:
+        raise AnfangError(f"暗访日期 {entry.date} 晚于今天（{today}），请检查日期")
+    if not entry.hazard.strip():
+        extra = [name for name, on in (("--major", entry.major), ("--evidence", entry.evidence or entry.photos),
+                 ("--handover", entry.handover), ("--deadline", entry.deadline), ("--rectified", entry.rectified)) if on]  # fmt: skip
+        if extra:
+            raise UsageError(f"{'、'.join(extra)} 只能与 --hazard 一起使用（未发现问题时不需要）")
+    if entry.deadline and entry.deadline < entry.date:
+        raise AnfangError(f"整改期限 {entry.deadline} 早于暗访日期 {entry.date}")
+    for photo in entry.photos:
+        _check_photo(photo)
+    campaign = config.campaign
+    warnings = []
+    if not campaign.start <= entry.date <= campaign.end:
+        warnings.append(
+            f"注意：暗访日期 {entry.date} 不在攻坚行动期间（{campaign.start} 至 {campaign.end}），已照常记录"
+        )
+    normalised = VisitEntry(
+        group=group.number, date=entry.date, town=entry.town.strip(), sector=sector,
+        site=entry.site.strip(), county=entry.county.strip() or group.region,
+        address=entry.address.strip(), hazard=entry.hazard.strip(), major=entry.major,
+        evidence=entry.evidence or bool(entry.photos), photos=entry.photos,
+        handover=entry.handover.strip(), deadline=entry.deadline, rectified=entry.rectified,
+        by=entry.by.strip() or group.liaison,
+    )  # fmt: skip
+    return normalised, warnings
+
+
+def _check_photo(photo: Path) -> None:
+    if not photo.is_file():
+        raise AnfangError(f"照片文件 {photo} 不存在或不是文件")
+    if photo.stat().st_size > MAX_PHOTO_BYTES:
+        raise AnfangError(f"照片文件 {photo} 超过 100 MB")
+    if not os.access(photo, os.R_OK):
+        raise AnfangError(f"照片文件 {photo} 无法读取")
+
+
+def store_evidence(workspace: Workspace, photo: Path) -> str:
+    """Copy a photo into evidence/, named by its content: the same photo is kept once, and an
+    existing file is never overwritten. Returns the stored name."""
+    digest = hashlib.sha256()
+    with photo.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    suffix = photo.suffix.lower() if re.fullmatch(r"\.[a-z0-9]{1,8}", photo.suffix.lower()) else ""
+    name = digest.hexdigest()[:24] + suffix
+    target = workspace.evidence_dir / name
+    if target.exists():
+        return name
+    workspace.evidence_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=workspace.evidence_dir, prefix=".incoming-")
+    os.close(fd)
+    try:
+        shutil.copyfile(photo, tmp)
+        os.link(tmp, target)  # fails rather than overwrite if another process won the race
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise AnfangError(f"无法保存照片 {photo}：{exc.strerror}") from None
+    finally:
+        os.unlink(tmp)
+    return name
+
+
+def record_entry(workspace: Workspace, entry: VisitEntry) -> Record:
+    """Append a validated entry to the group's log and return the record with its new id."""
+    photos = tuple(store_evidence(workspace, p) for p in entry.photos)
+    recorded_at = dates.now().isoformat(timespec="seconds")
+    kind = FINDING if entry.hazard else VISIT
+
+    def build(sequence: int) -> Record:
+        return Record(
+            id=make_id(entry.group, entry.date, sequence), kind=kind, ref="", group=entry.group,
+            date=entry.date, county=entry.county, town=entry.town, sector=entry.sector,
+            site=entry.site, address=entry.address, hazard=entry.hazard, major=entry.major,
+            evidence=entry.evidence, photos=photos, handover=entry.handover,
+            deadline=entry.deadline, rectified=entry.date if entry.rectified else None,
+            reason="", fields=(), by=entry.by, recorded_at=recorded_at,
+        )  # fmt: skip
+
+    return append(writer_log(workspace, entry.group), build)

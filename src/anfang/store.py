@@ -1,0 +1,318 @@
+"""The only code that touches the CSV logs: read them, append to them, find torn lines.
+
+Format (one file per writer under logs/, UTF-8 with BOM so Excel opens it):
+- line 1 is the header; every other line is exactly one record;
+- newlines and backslashes inside text are escaped (\\n, \\r, \\\\), so a record never spans
+  lines and git's line-based merge, tail reading and torn-line detection all work;
+- the last column is the CRC-32 of the rest of the line: a line cut by a power cut, a full disk
+  or a half-synced file, or edited by hand, fails it and is never read as data.
+Appends take an exclusive lock, close a torn tail with a newline (so the new record never joins
+the fragment), write the record in one call and fsync. The next id comes from the file's tail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import re
+import zlib
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+from anfang.errors import AnfangError, Problem
+from anfang.model import KINDS, Record
+from anfang.textsafe import neutralize, restore
+
+BOM = "\ufeff".encode()
+COLUMNS = (
+    "id", "kind", "ref", "group", "date", "county", "town", "sector", "site", "address", "hazard",
+    "major", "evidence", "photos", "handover", "deadline", "rectified", "reason", "fields", "by",
+    "recorded_at", "crc",
+)  # fmt: skip
+HEADER = (",".join(COLUMNS) + "\n").encode("utf-8")
+YES, NO = "是", "否"
+TAIL_CHUNK = 64 * 1024
+
+try:  # POSIX
+    import fcntl
+
+    def _lock(fd: int, exclusive: bool) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+except ImportError:  # Windows: lock the first byte (shared locks do not exist there)
+    import msvcrt
+
+    def _lock(fd: int, exclusive: bool) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+
+@contextlib.contextmanager
+def _locked(fd: int, exclusive: bool) -> Iterator[None]:
+    _lock(fd, exclusive)
+    try:
+        yield
+    finally:
+        _unlock(fd)
+
+
+# -- encoding one record as one line -----------------------------------------------------
+
+_UNESCAPE = re.compile(r"\\(.)")
+_UNESCAPED = {"n": "\n", "r": "\r", "\\": "\\"}
+
+
+def _escape(value: str) -> str:
+    value = neutralize(value)
+    if "\\" in value or "\n" in value or "\r" in value:
+        value = value.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+def _unescape(value: str) -> str:
+    if "\\" in value:
+        value = _UNESCAPE.sub(lambda m: _UNESCAPED.get(m.group(1), m.group(0)), value)
+    return restore(value)
+
+
+def _flag(value: bool | None) -> str:
+    return "" if value is None else (YES if value else NO)
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def encode_record(record: Record) -> bytes:
+    values = [
+        record.id, record.kind, record.ref, str(record.group), _day(record.date), record.county,
+        record.town, record.sector, record.site, record.address, record.hazard,
+        _flag(record.major) if record.kind == "finding" or "major" in record.fields else "",
+        _flag(record.evidence) if record.kind == "finding" or "evidence" in record.fields else "",
+        ";".join(record.photos), record.handover, _day(record.deadline), _day(record.rectified),
+        record.reason, ";".join(record.fields), record.by, record.recorded_at,
+    ]  # fmt: skip
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow([_escape(v) for v in values])
+    body = buffer.getvalue().encode("utf-8")
+    return body + b",%08x\n" % zlib.crc32(body)
+
+
+def _checked_body(line: bytes) -> bytes | None:
+    """The line without its CRC column if the CRC matches, else None."""
+    line = line.removesuffix(b"\n").removesuffix(b"\r")  # CR: a checkout that turned LF into CRLF
+    if len(line) < 10 or line[-9:-8] != b",":
+        return None
+    body, crc = line[:-9], line[-8:]
+    try:
+        return body if int(crc, 16) == zlib.crc32(body) else None
+    except ValueError:
+        return None
+
+
+def _parse_date(text: str) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _record_from_fields(fields: list[str], source: str, line: int) -> Record:
+    if len(fields) != len(COLUMNS) - 1:
+        raise ValueError(f"应有 {len(COLUMNS)} 列")
+    v = [_unescape(f) for f in fields]
+    if v[1] not in KINDS:
+        raise ValueError(f"未知的记录类型 {v[1]}")
+    if not v[0]:
+        raise ValueError("缺少编号")
+    return Record(
+        id=v[0], kind=v[1], ref=v[2], group=int(v[3]), date=_parse_date(v[4]), county=v[5],
+        town=v[6], sector=v[7], site=v[8], address=v[9], hazard=v[10], major=v[11] == YES,
+        evidence=v[12] == YES, photos=tuple(p for p in v[13].split(";") if p), handover=v[14],
+        deadline=_parse_date(v[15]), rectified=_parse_date(v[16]), reason=v[17],
+        fields=tuple(f for f in v[18].split(";") if f), by=v[19], recorded_at=v[20],
+        source=source, line=line,
+    )  # fmt: skip
+
+
+def decode_line(line: bytes, source: str, number: int, encoding: str = "utf-8") -> Record:
+    """One line of a log as a record; ValueError (with a Chinese reason) if it is not one."""
+    body = _checked_body(line)
+    if body is None:
+        raise ValueError("不完整或已损坏（校验不符，可能因断电、磁盘满、同步中断或手工修改）")
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"第 {exc.start} 字节处无法按 {encoding} 解码") from None
+    fields = next(csv.reader([text]))
+    return _record_from_fields(fields, source, number)
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+class LogContents:
+    """Every complete record of a set of logs, and a problem for each line that is not one."""
+
+    def __init__(self) -> None:
+        self.records: list[Record] = []
+        self.problems: list[Problem] = []
+
+
+def log_files(logs_dir: Path) -> list[Path]:
+    return sorted(p for p in logs_dir.glob("*.csv") if p.is_file()) if logs_dir.is_dir() else []
+
+
+def read_logs(logs_dir: Path, label_root: Path | None = None) -> LogContents:
+    """Read every log under logs_dir. The one reading function all commands use."""
+    contents = LogContents()
+    for path in log_files(logs_dir):
+        label = path.relative_to(label_root).as_posix() if label_root else path.name
+        read_log(path, label, contents)
+    return contents
+
+
+def _read_locked(path: Path) -> bytes:
+    """Read under a shared lock, so an append in progress is never seen half-written."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        with _locked(fd, exclusive=False), os.fdopen(os.dup(fd), "rb") as handle:
+            return handle.read()
+    finally:
+        os.close(fd)
+
+
+def _encoding_of(raw: bytes) -> str:
+    if raw.startswith(BOM):
+        return "utf-8"
+    complete = raw[: raw.rfind(b"\n") + 1]
+    try:
+        complete.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        try:
+            complete.decode("gb18030")
+            return "gb18030"
+        except UnicodeDecodeError:
+            return "utf-8"
+
+
+def read_log(path: Path, label: str, contents: LogContents) -> None:
+    try:
+        raw = _read_locked(path)
+    except OSError as exc:
+        contents.problems.append(Problem(label, None, f"无法读取：{exc.strerror}"))
+        return
+    encoding = _encoding_of(raw)
+    lines = raw.removeprefix(BOM).split(b"\n")
+    if lines and lines[0].removesuffix(b"\r") != HEADER.rstrip(b"\n"):
+        contents.problems.append(Problem(label, 1, "表头不对：这不是 anfang 的记录文件，或已被其他程序改写"))
+    for number, line in enumerate(lines[1:], start=2):
+        if not line:
+            continue
+        if number == len(lines) and _checked_body(line) is None:
+            # No newline and no valid CRC: cut short. (With a valid CRC only the newline is
+            # missing: the record is whole, and the next append's newline completes it.)
+            contents.problems.append(
+                Problem(label, number, "最后一行不完整（可能因断电、磁盘满或同步中断），未作为记录读取")
+            )
+            continue
+        try:
+            contents.records.append(decode_line(line, label, number, encoding))
+        except ValueError as exc:
+            contents.problems.append(Problem(label, number, f"该行{exc}，未作为记录读取"))
+
+
+# -- appending ---------------------------------------------------------------------------
+
+
+def _tail_records(fd: int, size: int) -> Iterator[Record]:
+    """Complete records from the end of the file backwards, reading only as far as needed."""
+    pos, carry = size, b""
+    while pos > 0:
+        start = max(0, pos - TAIL_CHUNK)
+        chunk = os.pread(fd, pos - start, start) + carry
+        pos = start
+        lines = chunk.split(b"\n")
+        carry = lines.pop(0) if pos > 0 else b""  # may be cut: finish it with the next chunk
+        for line in reversed(lines):
+            if line:
+                with contextlib.suppress(ValueError):
+                    yield decode_line(line, "", 0)
+
+
+def sequence_of(record_id: str) -> int:
+    digits = re.search(r"(\d+)$", record_id)
+    return int(digits.group(1)) if digits else 0
+
+
+def last_record(path: Path) -> Record | None:
+    """The newest complete record of a log, read from its end (cheap at any size)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        with _locked(fd, exclusive=False):
+            return next(_tail_records(fd, os.fstat(fd).st_size), None)
+    finally:
+        os.close(fd)
+
+
+def append(path: Path, build: Callable[[int], Record]) -> Record:
+    """Append the record `build(next_sequence)` to the log at `path`, safely.
+
+    Returns the record written. The sequence is one more than the newest record's in the file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    created = not path.exists()
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise AnfangError(f"无法打开记录文件 {path}：{exc.strerror}") from None
+    try:
+        with _locked(fd, exclusive=True):
+            size = os.fstat(fd).st_size
+            if size == 0:
+                prefix = BOM + HEADER
+            else:
+                if os.pread(fd, len(BOM + HEADER), 0) != BOM + HEADER:
+                    raise AnfangError(
+                        f"记录文件 {path} 的表头不对（可能被其他程序另存过）；为免混写，本次未写入。"
+                        "请运行 anfang check 查看。"
+                    )
+                prefix = b"" if os.pread(fd, 1, size - 1) == b"\n" else b"\n"
+            newest = next(_tail_records(fd, size), None)
+            record = build((sequence_of(newest.id) if newest else 0) + 1)
+            _write_all(fd, prefix + encode_record(record))
+            os.fsync(fd)
+    except OSError as exc:
+        raise AnfangError(f"写入 {path} 失败：{exc.strerror}；本条记录未保存") from None
+    finally:
+        os.close(fd)
+    if created:
+        _fsync_dir(path.parent)
+    return record
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -1,0 +1,16 @@
+"""CSV for spreadsheets: UTF-8 with BOM, and text that can never run as a formula."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from anfang.textsafe import neutralize
+
+
+def csv_text(headers: list[str], rows: list[list[str]], bom: bool = False) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(headers)
+    writer.writerows([[neutralize(str(c)) for c in row] for row in rows])
+    return ("\ufeff" if bom else "") + buffer.getvalue()

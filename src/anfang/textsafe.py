@@ -1,0 +1,45 @@
+"""Rules for text from users: what Excel can hold, and how it stays data, never a formula."""
+
+from __future__ import annotations
+
+import re
+
+from anfang.errors import AnfangError
+
+EXCEL_CELL_LIMIT = 32767
+
+# C0 controls except tab/newline/CR, DEL-adjacent C1 controls (terminal escapes), and the two
+# XML non-characters: none of them can be stored in an xlsx cell or shown safely in a terminal.
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def check_text(field: str, value: str, *, multiline: bool = False) -> str:
+    """Return `value` if it can be stored as-is; raise a usage error that names the field."""
+    bad = _FORBIDDEN.search(value) or _SURROGATE.search(value)
+    if bad:
+        raise AnfangError(f"{field}含有无法保存的控制字符（U+{ord(bad.group()):04X}），请删除后重试")
+    if not multiline and ("\n" in value or "\r" in value):
+        raise AnfangError(f"{field}不能换行，请写成一行")
+    if len(value) > EXCEL_CELL_LIMIT:
+        raise AnfangError(f"{field}过长（{len(value)} 字），Excel 单元格最多 {EXCEL_CELL_LIMIT} 字")
+    return value
+
+
+def neutralize(value: str) -> str:
+    """Prefix `'` to text a spreadsheet would run as a formula; `restore` takes it off again.
+
+    Text that already starts with `'` before such a character gets one more, so the round
+    trip is exact for every string.
+    """
+    if value.startswith(FORMULA_START) or (value.startswith("'") and value[1:2] in (*FORMULA_START, "'")):
+        return "'" + value
+    return value
+
+
+def restore(value: str) -> str:
+    if value.startswith("'") and value[1:2] in (*FORMULA_START, "'"):
+        return value[1:]
+    return value

@@ -1,0 +1,236 @@
+"""`anfang log`: records what the liaison saw, refuses nonsense with nothing written."""
+
+import json
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+from tests.conftest import tree_digest
+
+from anfang.store import read_logs
+
+VISIT = [
+    "log",
+    "--group",
+    "1",
+    "--date",
+    "2020-03-27",
+    "--town",
+    "新兴街道",
+    "--sector",
+    "消防",
+    "--site",
+    "嘉兴某服装厂",
+]
+
+
+def records(ws: Path):
+    return read_logs(ws / "logs").records
+
+
+def test_visit_without_hazard(run, ws):
+    result = run(*VISIT, "--address", "东栅路1号")
+    assert result.exit_code == 0
+    assert result.stdout == "已记录 G1-20200327-001  第一组 3月27日 嘉兴某服装厂  未发现问题\n"
+    [r] = records(ws)
+    assert (r.kind, r.county, r.town, r.sector, r.site, r.address, r.hazard, r.by) == (
+        "visit", "南湖区", "新兴街道", "消防", "嘉兴某服装厂", "东栅路1号", "", "程显洪",
+    )  # fmt: skip
+
+
+def test_finding_with_everything(run, ws, tmp_path):
+    photo = tmp_path / "p.JPG"
+    photo.write_bytes(b"jpeg-bytes")
+    result = run(*VISIT, "--hazard", "安全出口锁闭", "--major", "--photo", str(photo),
+                 "--handover", "南湖区消防救援大队", "--deadline", "4月3日", "--by", "张三", "--county", "秀洲区")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "已记录 G1-20200327-001  第一组 3月27日 嘉兴某服装厂  问题隐患：安全出口锁闭\n"
+    assert result.stderr == "【重大隐患】请立即向市安委办报告（陈达宇，钉钉 15868389858）。\n"
+    [r] = records(ws)
+    assert (r.kind, r.major, r.evidence, r.handover, str(r.deadline), r.by, r.county) == (
+        "finding", True, True, "南湖区消防救援大队", "2020-04-03", "张三", "秀洲区",
+    )  # fmt: skip
+    [stored] = r.photos
+    assert stored.endswith(".jpg") and (ws / "evidence" / stored).read_bytes() == b"jpeg-bytes"
+    # the same photo again is kept once
+    run(*VISIT, "--hazard", "另一处", "--photo", str(photo))
+    assert len(list((ws / "evidence").iterdir())) == 1
+
+
+def test_same_site_again_adds_a_finding_and_ids_increase(run, ws):
+    run(*VISIT, "--hazard", "一")
+    out = run(*VISIT, "--hazard", "二", "--rectified").stdout
+    assert out.startswith("已记录 G1-20200327-002 ")
+    rs = records(ws)
+    assert [r.hazard for r in rs] == ["一", "二"]
+    assert str(rs[1].rectified) == "2020-03-27"
+
+
+def test_group_by_name_and_sector_alias(run, ws):
+    assert (
+        run(
+            "log",
+            "--group",
+            "第九组",
+            "--date",
+            "3-28",
+            "--town",
+            "乍浦镇",
+            "--sector",
+            "危化品",
+            "--site",
+            "某化工",
+        ).exit_code
+        == 0
+    )
+    [r] = records(ws)
+    assert (r.id, r.group, r.county, r.sector) == ("G9-20200328-001", 9, "嘉兴港区", "危险化学品")
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["--group", "10"], 2, "组别“10”无效：应为 1 到 9，或写成“第一组”这样的组名"),
+        (["--sector", "餐饮"], 2, "行业领域“餐饮”不在 sectors.yaml 中"),
+        (["--date", "2020-02-30"], 2, "暗访日期“2020-02-30”不是真实存在的日期"),
+        (["--date", "2099-01-01"], 1, "暗访日期 2099-01-01 晚于今天"),
+        (["--site", "  "], 2, "企业（场所）名称不能为空"),
+        (["--hazard", "x", "--deadline", "3-26"], 1, "整改期限 2020-03-26 早于暗访日期 2020-03-27"),
+        (["--major"], 2, "--major 只能与 --hazard 一起使用"),
+        (["--hazard", "含\x1b[31m颜色"], 1, "问题隐患内容含有无法保存的控制字符（U+001B）"),
+        (["--hazard", "x" * 32768], 1, "问题隐患内容过长（32768 字），Excel 单元格最多 32767 字"),
+        (["--site", "两行\n名称"], 1, "企业（场所）名称不能换行"),
+        (
+            ["--hazard", "x", "--photo", "/nonexistent.jpg"],
+            1,
+            "照片文件 /nonexistent.jpg 不存在或不是文件",
+        ),
+        (["--deadline", "x"], 2, "整改期限“x”无法识别"),
+    ],
+)
+def test_bad_input_is_refused_and_nothing_is_written(run, ws, args, code, message):
+    run(*VISIT)  # an existing record: the file must stay byte-for-byte the same
+    before = tree_digest(ws)
+    options = dict(zip(VISIT[1::2], VISIT[2::2], strict=True))
+    extra = []
+    for i, arg in enumerate(args):
+        if arg in options and i + 1 < len(args) and args[i + 1] is not None:
+            options[arg] = args[i + 1]
+        elif i == 0 or args[i - 1] not in options:
+            extra.append(arg)
+    argv = ["log", *[x for k, v in options.items() for x in (k, v)], *extra]
+    result = run(*argv)
+    assert result.exit_code == code, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert tree_digest(ws) == before
+
+
+def test_missing_options_without_a_terminal_are_listed(run, ws):
+    result = run("log", "--group", "1", "--town", "x")
+    assert result.exit_code == 2
+    assert result.stderr == "错误：缺少必填选项：--date、--sector、--site（在终端中运行时会逐项提问）\n"
+    assert not (ws / "logs" / "group-1.csv").exists()
+
+
+def test_date_outside_campaign_warns_but_records(run, ws):
+    result = run(
+        "log",
+        "--group",
+        "1",
+        "--date",
+        "2020-05-01",
+        "--town",
+        "t",
+        "--sector",
+        "消防",
+        "--site",
+        "s",
+    )
+    assert result.exit_code == 0
+    assert (
+        result.stderr
+        == "注意：暗访日期 2020-05-01 不在攻坚行动期间（2020-03-25 至 2020-04-15），已照常记录\n"
+    )
+    assert len(records(ws)) == 1
+
+
+def _log_many(args):
+    ws, worker, count = args
+    from click.testing import CliRunner
+
+    from anfang.cli import cli
+
+    for i in range(count):
+        result = CliRunner().invoke(cli, ["--workspace", ws, *VISIT, "--hazard", f"w{worker}-{i}"])
+        assert result.exit_code == 0, result.output
+
+
+def test_concurrent_writers_lose_nothing_and_get_unique_ids(ws):
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        pool.map(_log_many, [(str(ws), w, 25) for w in range(4)])
+    rs = records(ws)
+    assert sorted(r.hazard for r in rs) == sorted(f"w{w}-{i}" for w in range(4) for i in range(25))
+    assert len({r.id for r in rs}) == 100
+    assert sorted(int(r.id.rsplit("-", 1)[1]) for r in rs) == list(range(1, 101))
+
+
+def test_list_filters_and_json(run, ws):
+    run(*VISIT, "--hazard", "甲", "--major", "--deadline", "3-30")
+    run(*VISIT, "--hazard", "乙", "--rectified")
+    run(
+        "log",
+        "--group",
+        "2",
+        "--date",
+        "3-28",
+        "--town",
+        "王江泾镇",
+        "--sector",
+        "燃气",
+        "--site",
+        "饭店",
+        "--hazard",
+        "丙",
+    )
+    run(*VISIT)  # a visit with nothing found is not a finding
+    data = json.loads(run("list", "--format", "json").stdout)
+    assert [f["hazard"] for f in data] == ["甲", "乙", "丙"]
+    assert set(data[0]) == {"id", "sector", "site", "address", "hazard", "major", "evidence", "handover",
+                            "deadline", "rectified", "group", "date", "county", "town", "rectified_date"}  # fmt: skip
+    assert data[2]["group"] == 2 and data[2]["county"] == "秀洲区" and data[2]["date"] == "2020-03-28"
+
+    def hazards(*a):
+        return [f["hazard"] for f in json.loads(run("list", "--format", "json", *a).stdout)]
+
+    assert hazards("--group", "2") == ["丙"]
+    assert hazards("--major") == ["甲"]
+    assert hazards("--open") == ["甲", "丙"]
+    assert hazards("--overdue", "--as-of", "2020-03-31") == ["甲"]
+    assert hazards("--overdue", "--as-of", "2020-03-30") == []
+    assert hazards("--sector", "燃气") == ["丙"]
+    assert hazards("--since", "3-28") == ["丙"]
+    assert hazards("--date", "3-27", "--until", "3-27") == ["甲", "乙"]
+    assert hazards("--as-of", "3-27") == ["甲", "乙"]
+
+
+def test_list_csv_is_formula_safe(run):
+    run(*VISIT, "--hazard", "=cmd|' /C calc'!A0")
+    out = run("list", "--format", "csv").stdout
+    assert out.splitlines()[1].split(",")[5] == "'=cmd|' /C calc'!A0"
+
+
+def test_log_does_not_import_heavy_modules(ws):
+    import subprocess
+    import sys
+
+    code = (
+        f"import sys; from anfang.cli import main; sys.argv=['anfang','--workspace',{str(ws)!r},*{VISIT!r}];\n"
+        "try: main()\nexcept SystemExit: pass\n"
+        "print(sorted(m for m in ('pandas','openpyxl','jinja2') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ}
+    ).stdout
+    assert out.strip().splitlines()[-1] == "[]"
