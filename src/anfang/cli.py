@@ -80,7 +80,7 @@ def cli(ctx: click.Context, workspace: str | None) -> None:
 pass_app = click.make_pass_decorator(App)
 
 
-def emit(text: str, output: str | None, default_name: str, app: App | None = None) -> Path | None:
+def emit(text: str, output: str | None, default_name: str) -> Path | None:
     """Print to stdout, or write atomically to a file (or a dated file in a folder)."""
     if output is None:
         click.echo(text, nl=False)
@@ -88,11 +88,13 @@ def emit(text: str, output: str | None, default_name: str, app: App | None = Non
     return save(text.encode("utf-8"), output, default_name)
 
 
-def save(data: bytes, output: str, default_name: str) -> Path:
+def save(data: bytes, output: str | Path, default_name: str) -> Path:
+    """Write atomically to `output`: a file, or a folder (existing, or written with a trailing
+    slash, or a Path given as the default folder) that gets `default_name`."""
     from anfang.output import write_atomic
 
     path = Path(output)
-    if path.is_dir() or output.endswith(("/", "\\")):
+    if isinstance(output, Path) or path.is_dir() or str(output).endswith(("/", "\\")):
         path = path / default_name
     write_atomic(path, data)
     return path
@@ -131,7 +133,7 @@ def groups(app: App, fmt: str, output: str | None) -> None:
 
         path = save(
             roster_workbook(app.config),
-            output or str(app.workspace.reports_dir),
+            output or app.workspace.reports_dir,
             "暗访检查人员分组安排.xlsx",
         )
         click.echo(f"已写入 {path}")
@@ -272,6 +274,46 @@ def show(app: App, record_id: str, as_of_text: str | None) -> None:
         show_finding(read_records(app), record_id.strip(), app.config, app.date(as_of_text, "--as-of")),
         nl=False,
     )
+
+
+# -- reports -----------------------------------------------------------------------------
+
+
+def announce(path: Path) -> None:
+    """Say where a file went, to a person; cron stays quiet on success."""
+    if sys.stderr.isatty():
+        click.echo(f"已写入 {path}", err=True)
+
+
+@cli.command()
+@date_option("报表日期（默认今天）：YYYY-MM-DD、3-27、3月27日、today、yesterday")
+@group_option(multiple=True, help="只出这些组的日报表（可多次给出）；不给则出全部组并附全市汇总")
+@format_option("md", "xlsx", "json")
+@output_option("输出到文件或目录；md/json 默认输出到屏幕，xlsx 默认写入工作区的 reports/")
+@pass_app
+def report(app: App, date_text: str | None, group: tuple[str, ...], fmt: str, output: str | None) -> None:
+    """暗访检查日报表（附件2）：当日及截至当日的累计情况。"""
+    from anfang.report import build_report
+
+    day = app.date(date_text, "报表日期")
+    numbers = sorted({app.group(g) for g in group}) or None
+    result = build_report(read_records(app), app.config, day, numbers)
+    suffix = "" if numbers is None else "-" + "".join(app.config.group(n).name for n in numbers)
+    name = f"暗访检查日报表-{day.isoformat()}{suffix}.{fmt}"
+    if fmt == "json":
+        from anfang.render.report_json import report_json
+
+        written = emit(dump_json(report_json(result)), output, name)
+    elif fmt == "md":
+        from anfang.render.report_markdown import report_markdown
+
+        written = emit(report_markdown(result, app.workspace.template_dirs), output, name)
+    else:
+        from anfang.render.report_excel import report_workbook
+
+        written = save(report_workbook(result, app.workspace.template_dirs), output or app.workspace.reports_dir, name)
+    if written:
+        announce(written)
 
 
 def main() -> None:

@@ -1,0 +1,98 @@
+"""Shared pieces for printable workbooks: fonts, borders, text-only cells, A4 page setup.
+
+Every value from the logs is written as text (never a formula), with Excel's quote prefix so
+it stays text even after a clerk edits the cell.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from anfang.render.text import display_width
+
+BODY_FONT = "宋体"
+TITLE_FONT = "黑体"
+THIN = Side(style="thin", color="000000")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEADER_FILL = PatternFill("solid", fgColor="E7E6E6")
+ALERT_FILL = PatternFill("solid", fgColor="FCE4D6")
+WRAP = Alignment(wrap_text=True, vertical="center")
+CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
+LEFT_TOP = Alignment(wrap_text=True, vertical="top", horizontal="left")
+LINE_HEIGHT = 15.0  # points per line of 11 pt CJK text
+
+
+def put(ws: Worksheet, row: int, column: int, value, *, bold: bool = False, size: int = 11,
+        align: Alignment = WRAP, border: bool = False, fill: PatternFill | None = None, font: str = BODY_FONT):  # fmt: skip
+    """Write one cell; strings are always stored as text, never as a formula."""
+    cell = ws.cell(row=row, column=column)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    cell.font = Font(name=font, size=size, bold=bold)
+    cell.alignment = align
+    if border:
+        cell.border = BOX
+    if fill is not None:
+        cell.fill = fill
+    return cell
+
+
+def merged(ws: Worksheet, row: int, first: int, last: int, value, **style) -> None:
+    put(ws, row, first, value, **style)
+    if last > first:
+        ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+    if style.get("border"):
+        for column in range(first + 1, last + 1):
+            ws.cell(row=row, column=column).border = BOX
+
+
+def set_widths(ws: Worksheet, widths: list[float]) -> None:
+    for index, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+
+
+def lines_needed(text: str, width_chars: float) -> int:
+    """How many lines `text` wraps to in a column `width_chars` wide (a CJK char counts 2)."""
+    usable = max(1.0, width_chars - 1)
+    return sum(max(1, math.ceil(display_width(part) / usable)) for part in str(text).split("\n"))
+
+
+def fit_row(ws: Worksheet, row: int, cells: list[tuple[str, float]], minimum: float = 1, size: int = 11) -> None:
+    """Set a row's height to fit its wrapped cells: neither Excel nor LibreOffice sizes merged cells."""
+    lines = max([minimum, *(lines_needed(text, width) for text, width in cells)])
+    ws.row_dimensions[row].height = lines * LINE_HEIGHT * size / 11 + 4
+
+
+def a4_landscape(ws: Worksheet, title_rows: str | None = None) -> None:
+    """A4 landscape, one page wide, header rows repeated on every printed page, page numbers."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def safe_sheet_title(text: str) -> str:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\."""
+    cleaned = "".join("_" if ch in "[]:*?/\\" else ch for ch in text).strip("'")
+    return (cleaned or "Sheet")[:31]
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,149 @@
+"""The daily report as a printable workbook: a summary sheet, then one sheet per group laid out
+like the printed form 附件2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from anfang.render.excel import (
+    ALERT_FILL, CENTER, HEADER_FILL, LEFT_TOP, TITLE_FONT, a4_landscape, fit_row, merged, put,
+    safe_sheet_title, set_widths, workbook_bytes,
+)  # fmt: skip
+from anfang.render.view import report_view
+from anfang.report import Report
+from anfang.templating import environment, form_wording
+
+FORM_HEADERS = ["行业领域", "企业（场所）名称", "地址", "问题隐患内容", "是否为重大", "是否留存影像资料", "交办情况", "整改期限"]
+FORM_WIDTHS = [12, 22, 24, 42, 10, 12, 24, 11]
+
+
+def report_workbook(report: Report, template_dirs: list[Path]) -> bytes:
+    words = form_wording(environment(template_dirs))
+    view = report_view(report, escape=str)
+    wb = Workbook()
+    wb.remove(wb.active)
+    if report.city:
+        _summary_sheet(wb.create_sheet("汇总"), view, words)
+    for group in view["groups"]:
+        _form_sheet(wb.create_sheet(safe_sheet_title(group["name"])), group, view, words)
+    return workbook_bytes(wb)
+
+
+def _form_sheet(ws: Worksheet, g: dict, view: dict, words) -> None:
+    """附件2 暗访检查日报表 for one group."""
+    columns = len(FORM_HEADERS)
+    set_widths(ws, FORM_WIDTHS)
+    full = sum(FORM_WIDTHS)
+    merged(ws, 1, 1, columns, words.title(), bold=True, size=18, align=CENTER, font=TITLE_FONT)
+    ws.row_dimensions[1].height = 34
+    merged(ws, 2, 1, 4, f"组别：{g['name']}", size=12)
+    merged(ws, 2, 5, columns, f"时间：{view['date']}", size=12)
+    ws.row_dimensions[2].height = 22
+    merged(ws, 3, 1, columns, "总体情况", bold=True, size=12)
+    for row, sentence in ((4, words.daily(g)), (5, words.to_date(g))):
+        merged(ws, row, 1, columns, "　　" + sentence, align=LEFT_TOP, size=12)
+        fit_row(ws, row, [("　　" + sentence, full * 11 / 12)], size=12)
+    header = 6
+    for column, title in enumerate(FORM_HEADERS, start=1):
+        put(ws, header, column, title, bold=True, align=CENTER, border=True, fill=HEADER_FILL)
+    fit_row(ws, header, list(zip(FORM_HEADERS, FORM_WIDTHS, strict=True)))
+    rows = [
+        [f["sector"], f["site"], f["address"], f["hazard"], f["major_text"], f["evidence_text"],
+         str(words.handover_status(f)), f["deadline"]]
+        for f in g["findings"]
+    ] or [["当日无问题隐患记录", "", "", "", "", "", "", ""]]  # fmt: skip
+    for offset, values in enumerate(rows, start=1):
+        row = header + offset
+        for column, value in enumerate(values, start=1):
+            centered = column in (1, 5, 6, 8)
+            put(ws, row, column, value, align=CENTER if centered else LEFT_TOP, border=True,
+                fill=ALERT_FILL if values[4] == "是" else None)  # fmt: skip
+        fit_row(ws, row, list(zip(values, FORM_WIDTHS, strict=True)))
+    a4_landscape(ws, title_rows=f"{header}:{header}")
+    ws.freeze_panes = ws.cell(row=header + 1, column=1)
+
+
+SUMMARY_HEADERS = ["组别", "督查区域", "检查企业（场所）", "发现问题隐患", "其中重大", "已整改", "已交办",
+                   "检查企业（场所）", "发现问题隐患", "其中重大", "已整改", "已交办", "暗访天数", "备注"]  # fmt: skip
+SUMMARY_WIDTHS = [9, 20, 10, 9, 7, 7, 7, 10, 9, 7, 7, 7, 7, 12]
+FIGURES = ("sites", "hazards", "major", "rectified", "handed_over")
+
+
+def _summary_sheet(ws: Worksheet, view: dict, words) -> None:
+    columns = len(SUMMARY_HEADERS)
+    set_widths(ws, SUMMARY_WIDTHS)
+    merged(ws, 1, 1, columns, f"{words.summary_title(view)}（{view['date']}）", bold=True, size=16,
+           align=CENTER, font=TITLE_FONT)  # fmt: skip
+    ws.row_dimensions[1].height = 30
+    # two header rows: 当日 / 截至当日 over the five figures
+    for column, title in ((1, "组别"), (2, "督查区域"), (13, "暗访天数"), (14, "备注")):
+        put(ws, 2, column, title, bold=True, align=CENTER, border=True, fill=HEADER_FILL)
+        put(ws, 3, column, "", border=True, fill=HEADER_FILL)
+        ws.merge_cells(start_row=2, start_column=column, end_row=3, end_column=column)
+    merged(ws, 2, 3, 7, "当日", bold=True, align=CENTER, border=True, fill=HEADER_FILL)
+    merged(ws, 2, 8, 12, "截至当日累计", bold=True, align=CENTER, border=True, fill=HEADER_FILL)
+    for column in range(3, 13):
+        put(ws, 3, column, SUMMARY_HEADERS[column - 1], bold=True, align=CENTER, border=True, fill=HEADER_FILL)
+    fit_row(ws, 3, list(zip(SUMMARY_HEADERS, SUMMARY_WIDTHS, strict=True)))
+    row = 4
+    for g in view["groups"]:
+        note = "" if g["visited"] else "当日无记录"
+        values = [g["name"], g["region"], *(getattr(g["day"], k) for k in FIGURES),
+                  *(getattr(g["to_date"], k) for k in FIGURES), g["days_on_site"], note]  # fmt: skip
+        for column, value in enumerate(values, start=1):
+            put(ws, row, column, value, align=CENTER, border=True, fill=None if g["visited"] else ALERT_FILL)
+        fit_row(ws, row, [(g["region"], SUMMARY_WIDTHS[1])])
+        row += 1
+    totals = ["合计", "", *(getattr(view["total_day"], k) for k in FIGURES),
+              *(getattr(view["total_to_date"], k) for k in FIGURES), "", ""]  # fmt: skip
+    for column, value in enumerate(totals, start=1):
+        put(ws, row, column, value, bold=True, align=CENTER, border=True)
+    last_table_row = row
+    row += 2
+    missing = "、".join(view["missing"]) if view["missing"] else "无"
+    merged(ws, row, 1, columns, f"当日无记录的组：{missing}", bold=bool(view["missing"]))
+    row += 2
+    row = _list_section(
+        ws, row, "当日重大隐患",
+        ["组别", "企业（场所）名称", "问题隐患内容", "交办情况", "整改期限"],
+        [[f["group_name"], f["site"], f["hazard"], str(words.handover_status(f)), f["deadline"]] for f in view["major"]],
+    )  # fmt: skip
+    row = _list_section(
+        ws, row + 1, f"逾期未整改（截至{view['date']}）",
+        ["编号", "组别", "企业（场所）名称", "问题隐患内容", "交办部门", "整改期限", "逾期天数"],
+        [[f["id"], f["group_name"], f["site"], f["hazard"], f["handover"] or "—", f["deadline"], f["days_overdue"]]
+         for f in view["overdue"]],
+    )  # fmt: skip
+    a4_landscape(ws, title_rows="2:3")
+    ws.print_area = f"A1:N{max(row, last_table_row)}"
+
+
+def _list_section(ws: Worksheet, row: int, title: str, headers: list[str], rows: list[list]) -> int:
+    """A titled list below the summary table, its columns spread over the sheet's 14 columns."""
+    spans = _spans(len(headers))
+    merged(ws, row, 1, len(SUMMARY_HEADERS), title, bold=True, size=12)
+    row += 1
+    for (first, last), text in zip(spans, headers, strict=True):
+        merged(ws, row, first, last, text, bold=True, align=CENTER, border=True, fill=HEADER_FILL)
+    row += 1
+    if not rows:
+        merged(ws, row, 1, len(SUMMARY_HEADERS), "无", align=CENTER, border=True)
+        return row + 1
+    for values in rows:
+        for (first, last), value in zip(spans, values, strict=True):
+            merged(ws, row, first, last, value, align=LEFT_TOP, border=True)
+        fit_row(ws, row, [(str(v), sum(SUMMARY_WIDTHS[a - 1 : b])) for (a, b), v in zip(spans, values, strict=True)])
+        row += 1
+    return row
+
+
+def _spans(count: int) -> list[tuple[int, int]]:
+    """Column spans for a list with `count` columns: the hazard text gets the widest."""
+    layouts = {
+        5: [(1, 1), (2, 4), (5, 10), (11, 13), (14, 14)],
+        7: [(1, 2), (3, 3), (4, 5), (6, 10), (11, 12), (13, 13), (14, 14)],
+    }
+    return layouts[count]
