@@ -234,3 +234,51 @@ def test_log_does_not_import_heavy_modules(ws):
         [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ}
     ).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_prompts_in_a_terminal_ask_for_what_is_missing(run, ws, monkeypatch):
+    monkeypatch.setattr("anfang.logcommand.interactive", lambda: True)
+    answers = (
+        "\n".join(
+            [
+                "3-27",
+                "",
+                "新兴街道",
+                "九十",
+                "3",
+                "锦程服饰",
+                "由拳路1号",
+                "电动车违规充电",
+                "否",
+                "是",
+                "是",
+                "",
+            ]
+        )
+        + "\n"
+    )
+    result = run("log", "--group", "1", input=answers)
+    assert result.exit_code == 0, result.output
+    assert "错误：行业领域“九十”不在 sectors.yaml 中" in result.output  # asked again, not aborted
+    assert (
+        result.stdout.splitlines()[-1]
+        == "已记录 G1-20200327-001  第一组 3月27日 锦程服饰  问题隐患：电动车违规充电"
+    )
+    [r] = records(ws)
+    assert (r.county, r.town, r.sector, r.address, r.major, r.evidence, str(r.rectified)) == (
+        "南湖区", "新兴街道", "消防", "由拳路1号", False, True, "2020-03-27",
+    )  # fmt: skip
+    # the next finding at the same site: town, sector, site come from the previous record
+    again = run(
+        "log",
+        "--group",
+        "1",
+        "--date",
+        "3-27",
+        input="\n\n\n\n\n另一处问题\n是\n否\n否\n南湖区应急管理局\n4-3\n",
+    )
+    assert again.exit_code == 0, again.output
+    second = records(ws)[1]
+    assert (second.town, second.sector, second.site, second.address, second.major, str(second.deadline)) == (
+        "新兴街道", "消防", "锦程服饰", "由拳路1号", True, "2020-04-03",
+    )  # fmt: skip

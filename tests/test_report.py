@@ -118,7 +118,10 @@ def test_markdown_city_summary(demo):
     assert "| 第四组（当日无记录） | 平湖市 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |" in lines
     assert "| 合计 | | 8 | 9 | 2 | 2 | 6 | 12 | 12 | 2 | 3 | 8 | |" in lines
     assert "**当日无记录：**第四组、第六组、第七组、第八组、第九组" in lines
-    assert "| 第一组 | 南湖新城综合体项目工地 | 深基坑临边防护缺失，<br>基坑边堆载超限 | 已交办南湖区住房和城乡建设局 | 3月30日 |" in lines
+    assert (
+        "| 第一组 | 南湖新城综合体项目工地 | 深基坑临边防护缺失，<br>基坑边堆载超限 | 已交办南湖区住房和城乡建设局 | 3月30日 |"
+        in lines
+    )
     assert out.count("# 暗访检查日报表") == 9
 
 
@@ -140,10 +143,36 @@ def test_xlsx_workbook_layout_and_text_only(demo, tmp_path):
     assert result.exit_code == 0 and result.output == ""
     path = tmp_path / "暗访检查日报表-2020-03-27.xlsx"
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["汇总", "第一组", "第二组", "第三组", "第四组", "第五组", "第六组", "第七组", "第八组", "第九组"]
+    assert wb.sheetnames == [
+        "汇总",
+        "第一组",
+        "第二组",
+        "第三组",
+        "第四组",
+        "第五组",
+        "第六组",
+        "第七组",
+        "第八组",
+        "第九组",
+    ]
     summary = wb["汇总"]
     assert summary["A1"].value == "嘉兴市护航复工复产安全生产攻坚行动暗访检查日报汇总（3月27日）"
-    assert [summary.cell(4, c).value for c in range(1, 15)] == ["第一组", "南湖区", 4, 4, 1, 1, 3, 6, 6, 1, 2, 4, 2, None]
+    assert [summary.cell(4, c).value for c in range(1, 15)] == [
+        "第一组",
+        "南湖区",
+        4,
+        4,
+        1,
+        1,
+        3,
+        6,
+        6,
+        1,
+        2,
+        4,
+        2,
+        None,
+    ]
     assert summary.cell(7, 14).value == "当日无记录"
     assert [summary.cell(13, c).value for c in range(3, 13)] == [8, 9, 2, 2, 6, 12, 12, 2, 3, 8]
     form = wb["第一组"]
@@ -153,7 +182,12 @@ def test_xlsx_workbook_layout_and_text_only(demo, tmp_path):
     assert [form.cell(6, c).value for c in range(1, 9)] == [
         "行业领域", "企业（场所）名称", "地址", "问题隐患内容", "是否为重大", "是否留存影像资料", "交办情况", "整改期限",
     ]  # fmt: skip
-    assert [form.cell(9, c).value for c in (1, 5, 7, 8)] == ["建筑施工", "是", "已交办南湖区住房和城乡建设局", "3月30日"]
+    assert [form.cell(9, c).value for c in (1, 5, 7, 8)] == [
+        "建筑施工",
+        "是",
+        "已交办南湖区住房和城乡建设局",
+        "3月30日",
+    ]
     assert form.page_setup.orientation == "landscape" and int(form.page_setup.paperSize) == 9  # A4
     assert form.print_title_rows == "$6:$6"
     assert form["D9"].alignment.wrap_text and form["D9"].border.left.style == "thin"
@@ -175,8 +209,14 @@ def test_output_folder_gets_dated_name_and_no_temp_files(demo, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     assert report(demo, "--date", "3-27", "--output", str(out)).exit_code == 0
-    assert report(demo, "--date", "3-27", "--group", "1", "--format", "json", "--output", str(out)).exit_code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["暗访检查日报表-2020-03-27-第一组.json", "暗访检查日报表-2020-03-27.md"]
+    assert (
+        report(demo, "--date", "3-27", "--group", "1", "--format", "json", "--output", str(out)).exit_code
+        == 0
+    )
+    assert sorted(p.name for p in out.iterdir()) == [
+        "暗访检查日报表-2020-03-27-第一组.json",
+        "暗访检查日报表-2020-03-27.md",
+    ]
 
 
 def test_xlsx_defaults_to_workspace_reports(demo):
@@ -194,7 +234,9 @@ def test_unwritable_output_is_a_clear_error(demo, tmp_path):
 
 def test_workspace_template_overrides_wording(demo):
     (demo / "templates" / "form.j2").write_text(
-        (Path(__file__).parents[1] / "templates" / "form.j2").read_text(encoding="utf-8").replace("进行了暗访", "开展了暗访"),
+        (Path(__file__).parents[1] / "templates" / "form.j2")
+        .read_text(encoding="utf-8")
+        .replace("进行了暗访", "开展了暗访"),
         encoding="utf-8",
     )
     assert "对嘉善县魏塘街道、姚庄镇开展了暗访" in report(demo, "--date", "3-27", "--group", "3").stdout

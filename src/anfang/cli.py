@@ -276,6 +276,174 @@ def show(app: App, record_id: str, as_of_text: str | None) -> None:
     )
 
 
+# -- follow-up -----------------------------------------------------------------------------
+
+by_option = click.option("--by", default="", metavar="姓名", help="记录人（默认：该组联络员）")
+
+
+def _apply(app: App, record_id: str, by: str, make_change) -> None:
+    """Find the finding, let `make_change(target, today)` validate and describe the change, append it."""
+    from anfang.changes import append_change, find_target
+
+    target = find_target(read_records(app), record_id.strip())
+    change = make_change(target, today())
+    group = app.config.group(target.record.group)
+    append_change(app.workspace, target, change, by.strip() or group.liaison)
+    return target
+
+
+@cli.command()
+@click.argument("record_id", metavar="编号")
+@date_option("整改完成日期（默认今天）")
+@by_option
+@pass_app
+def rectify(app: App, record_id: str, date_text: str | None, by: str) -> None:
+    """记录一条问题隐患已完成整改。"""
+    from anfang.changes import rectify_change
+
+    when = app.date(date_text, "整改日期")
+    _apply(app, record_id, by, lambda t, now: rectify_change(t, when, now))
+    click.echo(f"已记录：{record_id} 于 {when} 完成整改")
+
+
+@cli.command()
+@click.argument("record_id", metavar="编号")
+@click.option("--to", "department", required=True, metavar="部门", help="交办的属地相关部门")
+@date_option("交办日期（默认今天）")
+@click.option("--deadline", "deadline_text", default=None, metavar="日期", help="整改期限")
+@by_option
+@pass_app
+def handover(
+    app: App, record_id: str, department: str, date_text: str | None, deadline_text: str | None, by: str
+) -> None:
+    """记录一条问题隐患已交办属地相关部门（可同时给出整改期限）。"""
+    from anfang.changes import handover_change
+
+    when = app.date(date_text, "交办日期")
+    due = app.date(deadline_text, "整改期限") if deadline_text else None
+    _apply(app, record_id, by, lambda t, now: handover_change(t, department, when, due, now))
+    click.echo(
+        f"已记录：{record_id} 于 {when} 交办{department.strip()}" + (f"，整改期限 {due}" if due else "")
+    )
+
+
+@cli.command()
+@click.argument("record_id", metavar="编号")
+@click.argument("deadline_text", metavar="新整改期限")
+@date_option("调整日期（默认今天）")
+@by_option
+@pass_app
+def deadline(app: App, record_id: str, deadline_text: str, date_text: str | None, by: str) -> None:
+    """调整一条问题隐患的整改期限（从调整之日起生效）。"""
+    from anfang.changes import deadline_change
+
+    due = app.date(deadline_text, "整改期限")
+    when = app.date(date_text, "调整日期")
+    _apply(app, record_id, by, lambda t, now: deadline_change(t, due, when, now))
+    click.echo(f"已记录：{record_id} 的整改期限自 {when} 起调整为 {due}")
+
+
+@cli.command()
+@click.argument("record_id", metavar="编号")
+@click.option("--reason", required=True, metavar="原因", help="作废原因（如：重复录入）")
+@by_option
+@pass_app
+def void(app: App, record_id: str, reason: str, by: str) -> None:
+    """作废一条误录的记录（所有报表，包括以前日期的，都不再计入）。"""
+    from anfang.changes import void_change
+
+    _apply(app, record_id, by, lambda t, now: void_change(t, reason, now))
+    click.echo(f"已作废：{record_id}")
+
+
+@cli.command()
+@click.argument("record_id", metavar="编号")
+@click.option("--hazard", default=None, metavar="内容", help="问题隐患内容")
+@click.option("--site", default=None, metavar="名称", help="企业（场所）名称")
+@click.option("--address", default=None, metavar="地址", help="地址")
+@click.option("--sector", default=None, metavar="行业领域", help="行业领域")
+@click.option("--county", default=None, metavar="县市区", help="县（市、区）")
+@click.option("--town", default=None, metavar="镇街", help="镇（街道）")
+@click.option("--major/--no-major", default=None, help="是否为重大隐患")
+@click.option("--evidence/--no-evidence", default=None, help="是否留存影像资料")
+@by_option
+@pass_app
+def amend(app: App, record_id: str, by: str, **values) -> None:
+    """更正一条记录（如错字、行业领域选错）；所有报表，包括以前日期的，都按更正后的内容计算。"""
+    from anfang.changes import amend_change
+
+    given = {k: v for k, v in values.items() if v is not None}
+    _apply(app, record_id, by, lambda t, now: amend_change(t, given, app.config, now))
+    click.echo(f"已更正：{record_id}")
+
+
+@cli.command()
+@date_option("截至该日（默认今天）")
+@group_option(multiple=True, help="只看这些组（可多次给出）")
+@format_option("table", "md", "json")
+@pass_app
+def overdue(app: App, date_text: str | None, group: tuple[str, ...], fmt: str) -> None:
+    """逾期未整改的问题隐患（截至某日），整改期限最早的在前。"""
+    from anfang.overdue import OVERDUE_HEADERS, overdue_data, overdue_findings, overdue_rows
+
+    day = app.date(date_text)
+    found = overdue_findings(read_records(app), day, sorted({app.group(g) for g in group}) or None)
+    if fmt == "json":
+        click.echo(dump_json([overdue_data(f, day) for f in found]), nl=False)
+        return
+    rows = overdue_rows(found, {g.number: g.name for g in app.config.groups}, day)
+    if fmt == "md":
+        from anfang.render.markdown import md_escape, md_table
+
+        body = md_table(OVERDUE_HEADERS, [[md_escape(c) for c in r] for r in rows]) if rows else "无。\n"
+        click.echo(f"# 逾期未整改问题隐患（截至{day}）\n\n{body}", nl=False)
+    else:
+        from anfang.render.text import text_table
+
+        click.echo(
+            text_table(OVERDUE_HEADERS, rows) if rows else f"截至 {day} 没有逾期未整改的问题隐患。\n",
+            nl=False,
+        )
+
+
+@cli.command()
+@date_option("检查该日的记录情况（默认今天）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+@pass_app
+def check(app: App, date_text: str | None, as_json: bool) -> None:
+    """检查配置和记录：残行、重号、引用不存在的编号、日期超出行动期；当日未报的组、暗访天数不足的组。"""
+    from anfang.checks import CheckInput, run_checks
+    from anfang.store import read_logs
+
+    day = app.date(date_text)
+    contents = read_logs(app.workspace.logs_dir, app.workspace.root)
+    result = run_checks(CheckInput(app.config, contents.records, contents.problems, day))
+    if as_json:
+        as_dicts = lambda ps: [{"file": p.file, "line": p.line, "message": p.message} for p in ps]  # noqa: E731
+        click.echo(
+            dump_json(
+                {
+                    "date": day.isoformat(),
+                    "errors": as_dicts(result.errors),
+                    "notices": as_dicts(result.notices),
+                }
+            ),
+            nl=False,
+        )
+    else:
+        for problem in result.errors:
+            click.echo(str(problem))
+        if result.notices:
+            click.echo(f"—— 需跟进（{day}）——")
+            for problem in result.notices:
+                click.echo(str(problem))
+        click.echo(
+            f"记录问题 {len(result.errors)} 处" if result.errors else "记录检查通过，未发现问题。", err=True
+        )
+    if result.errors:
+        raise click.exceptions.Exit(1)
+
+
 # -- reports -----------------------------------------------------------------------------
 
 
@@ -311,7 +479,9 @@ def report(app: App, date_text: str | None, group: tuple[str, ...], fmt: str, ou
     else:
         from anfang.render.report_excel import report_workbook
 
-        written = save(report_workbook(result, app.workspace.template_dirs), output or app.workspace.reports_dir, name)
+        written = save(
+            report_workbook(result, app.workspace.template_dirs), output or app.workspace.reports_dir, name
+        )
     if written:
         announce(written)
 

@@ -11,6 +11,7 @@ import click.decorators
 import click.exceptions
 import click.formatting
 import click.parser
+import click.termui
 import click.types
 
 MESSAGES = {
@@ -22,6 +23,10 @@ MESSAGES = {
     "Show the version and exit.": "显示版本并退出。",
     "%(prog)s, version %(version)s": "%(prog)s 版本 %(version)s",
     "Error: {message}": "错误：{message}",
+    "Error: {e.message}": "错误：{e.message}",
+    "Error: The value you entered was invalid.": "错误：输入的值无效。",
+    "Error: The two entered values do not match.": "错误：两次输入不一致。",
+    "Repeat for confirmation": "再输入一次确认",
     "Try '{command} {option}' for help.": "运行 '{command} {option}' 查看帮助。",
     "Missing option": "缺少选项",
     "Missing argument": "缺少参数",

@@ -121,6 +121,9 @@ def apply_changes(record: Record, changes: list[Record], as_of: date) -> Finding
 
 def history_of(records: list[Record], record_id: str) -> list[Record]:
     """The record with this id and every change that refers to it, in order."""
+    change = next((r for r in records if r.id == record_id and r.ref), None)
+    if change is not None:  # the id of a change: show the finding it belongs to
+        record_id = change.ref
     own = [r for r in records if r.id == record_id and r.kind in OBSERVATIONS]
     return own + sorted((r for r in records if r.ref == record_id), key=_event_order)
 

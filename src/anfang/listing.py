@@ -9,7 +9,7 @@ from anfang.config import Config
 from anfang.dates import month_day
 from anfang.errors import UnknownId
 from anfang.ledger import Finding, findings_as_of, history_of
-from anfang.model import AMEND, DEADLINE, FINDING, HANDOVER, RECTIFY, VISIT, VOID, Record
+from anfang.model import AMEND, DEADLINE, FIELD_LABELS, FINDING, HANDOVER, RECTIFY, VISIT, VOID, Record
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,12 @@ def list_rows(findings: list[Finding], config: Config, as_of: date) -> list[list
     ]  # fmt: skip
 
 
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return " ".join(str(value).split()) or "（空）"
+
+
 def _describe(record: Record) -> str:
     if record.kind == FINDING:
         return "发现问题隐患"
@@ -91,7 +97,9 @@ def _describe(record: Record) -> str:
     if record.kind == DEADLINE:
         return f"整改期限调整为 {record.deadline}"
     if record.kind == AMEND:
-        return "更正：" + "、".join(record.fields)
+        return "更正：" + "；".join(
+            f"{FIELD_LABELS[name]}→{_shown(getattr(record, name))}" for name in record.fields
+        )
     if record.kind == VOID:
         return f"作废：{record.reason}"
     return record.kind
@@ -103,6 +111,7 @@ def show_finding(records: list[Record], record_id: str, config: Config, as_of: d
     if not history or history[0].kind not in (FINDING, VISIT):
         raise UnknownId(f"没有编号为 {record_id} 的记录")
     original = history[0]
+    record_id = original.id
     state = {f.id: f for f in findings_as_of(records, max(as_of, original.date))}.get(record_id)
     lines = [f"编号：{record_id}"]
     if state is None:

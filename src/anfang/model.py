@@ -20,6 +20,10 @@ CORRECTIONS = (AMEND, VOID)
 KINDS = (*OBSERVATIONS, *EVENTS, *CORRECTIONS)
 
 AMENDABLE = ("county", "town", "sector", "site", "address", "hazard", "major", "evidence")
+FIELD_LABELS = {
+    "county": "县（市、区）", "town": "镇（街道）", "sector": "行业领域", "site": "企业（场所）名称",
+    "address": "地址", "hazard": "问题隐患内容", "major": "是否为重大", "evidence": "是否留存影像资料",
+}  # fmt: skip
 
 
 class Record(NamedTuple):

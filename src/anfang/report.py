@@ -13,6 +13,7 @@ from datetime import date
 from anfang.config import Config, Group
 from anfang.ledger import Finding, findings_as_of
 from anfang.model import Record
+from anfang.overdue import overdue_findings
 
 
 @dataclass(frozen=True)
@@ -127,5 +128,5 @@ def build_report(records: list[Record], config: Config, day: date, groups: list[
                 findings=tuple(_order(f for f in today if f.is_finding)),
             )
         )
-    overdue = sorted((f for f in state if f.overdue_days(day)), key=lambda f: (f.deadline, f.date, f.id))
+    overdue = overdue_findings(records, day, numbers)
     return Report(day, config, tuple(reports), city=groups is None, overdue=tuple(overdue))

@@ -65,7 +65,9 @@ def lines_needed(text: str, width_chars: float) -> int:
     return sum(max(1, math.ceil(display_width(part) / usable)) for part in str(text).split("\n"))
 
 
-def fit_row(ws: Worksheet, row: int, cells: list[tuple[str, float]], minimum: float = 1, size: int = 11) -> None:
+def fit_row(
+    ws: Worksheet, row: int, cells: list[tuple[str, float]], minimum: float = 1, size: int = 11
+) -> None:
     """Set a row's height to fit its wrapped cells: neither Excel nor LibreOffice sizes merged cells."""
     lines = max([minimum, *(lines_needed(text, width) for text, width in cells)])
     ws.row_dimensions[row].height = lines * LINE_HEIGHT * size / 11 + 4

@@ -9,14 +9,33 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from anfang.render.excel import (
-    ALERT_FILL, CENTER, HEADER_FILL, LEFT_TOP, TITLE_FONT, a4_landscape, fit_row, merged, put,
-    safe_sheet_title, set_widths, workbook_bytes,
+    ALERT_FILL,
+    CENTER,
+    HEADER_FILL,
+    LEFT_TOP,
+    TITLE_FONT,
+    a4_landscape,
+    fit_row,
+    merged,
+    put,
+    safe_sheet_title,
+    set_widths,
+    workbook_bytes,
 )  # fmt: skip
 from anfang.render.view import report_view
 from anfang.report import Report
 from anfang.templating import environment, form_wording
 
-FORM_HEADERS = ["行业领域", "企业（场所）名称", "地址", "问题隐患内容", "是否为重大", "是否留存影像资料", "交办情况", "整改期限"]
+FORM_HEADERS = [
+    "行业领域",
+    "企业（场所）名称",
+    "地址",
+    "问题隐患内容",
+    "是否为重大",
+    "是否留存影像资料",
+    "交办情况",
+    "整改期限",
+]
 FORM_WIDTHS = [12, 22, 24, 42, 10, 12, 24, 11]
 
 
@@ -86,7 +105,9 @@ def _summary_sheet(ws: Worksheet, view: dict, words) -> None:
     merged(ws, 2, 3, 7, "当日", bold=True, align=CENTER, border=True, fill=HEADER_FILL)
     merged(ws, 2, 8, 12, "截至当日累计", bold=True, align=CENTER, border=True, fill=HEADER_FILL)
     for column in range(3, 13):
-        put(ws, 3, column, SUMMARY_HEADERS[column - 1], bold=True, align=CENTER, border=True, fill=HEADER_FILL)
+        put(
+            ws, 3, column, SUMMARY_HEADERS[column - 1], bold=True, align=CENTER, border=True, fill=HEADER_FILL
+        )
     fit_row(ws, 3, list(zip(SUMMARY_HEADERS, SUMMARY_WIDTHS, strict=True)))
     row = 4
     for g in view["groups"]:
@@ -135,7 +156,11 @@ def _list_section(ws: Worksheet, row: int, title: str, headers: list[str], rows:
     for values in rows:
         for (first, last), value in zip(spans, values, strict=True):
             merged(ws, row, first, last, value, align=LEFT_TOP, border=True)
-        fit_row(ws, row, [(str(v), sum(SUMMARY_WIDTHS[a - 1 : b])) for (a, b), v in zip(spans, values, strict=True)])
+        fit_row(
+            ws,
+            row,
+            [(str(v), sum(SUMMARY_WIDTHS[a - 1 : b])) for (a, b), v in zip(spans, values, strict=True)],
+        )
         row += 1
     return row
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from anfang.ledger import finding_data
+from anfang.overdue import overdue_data
 from anfang.report import Figures, Report
 
 
@@ -27,9 +28,5 @@ def report_json(report: Report) -> dict:
         ],
         "total": {"day": _figures(report.total_day), "to_date": _figures(report.total_to_date)},
         "missing": report.missing,
-        "overdue": [
-            {**finding_data(f), "group": f.group, "date": f.date.isoformat(),
-             "days_overdue": f.overdue_days(report.date)}
-            for f in report.overdue
-        ],  # fmt: skip
+        "overdue": [overdue_data(f, report.date) for f in report.overdue],
     }

@@ -6,7 +6,15 @@ from openpyxl import Workbook
 
 from anfang.config import Config
 from anfang.render.excel import (
-    CENTER, HEADER_FILL, LEFT_TOP, TITLE_FONT, a4_landscape, fit_row, merged, put, set_widths,
+    CENTER,
+    HEADER_FILL,
+    LEFT_TOP,
+    TITLE_FONT,
+    a4_landscape,
+    fit_row,
+    merged,
+    put,
+    set_widths,
     workbook_bytes,
 )  # fmt: skip
 from anfang.roster import member_text

@@ -1,0 +1,141 @@
+"""Follow-up after the visit: rectify, hand over, move a deadline, amend, void.
+
+Each is a new record appended to the log of the finding's group; nothing is rewritten.
+Everything is checked against the finding first, and a refusal writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from anfang import dates
+from anfang.config import Config
+from anfang.errors import AnfangError, UnknownId, UsageError
+from anfang.ledger import apply_changes
+from anfang.model import (
+    AMEND,
+    AMENDABLE,
+    DEADLINE,
+    FIELD_LABELS,
+    FINDING,
+    HANDOVER,
+    OBSERVATIONS,
+    RECTIFY,
+    VOID,
+    Record,
+)
+from anfang.recording import make_id, writer_log
+from anfang.store import append
+from anfang.textsafe import check_text
+from anfang.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Target:
+    """The record a change refers to, its changes so far, and whether it is voided."""
+
+    record: Record
+    changes: list[Record]
+
+    @property
+    def voided(self) -> bool:
+        return any(c.kind == VOID for c in self.changes)
+
+
+def find_target(records: list[Record], record_id: str) -> Target:
+    record = next((r for r in records if r.id == record_id and r.kind in OBSERVATIONS), None)
+    if record is None:
+        raise UnknownId(f"没有编号为 {record_id} 的记录（可用 anfang list 查找编号）")
+    return Target(record, [r for r in records if r.ref == record_id])
+
+
+def _require_open_finding(target: Target, action: str) -> None:
+    if target.voided:
+        raise AnfangError(f"{target.record.id} 已作废，不能再{action}")
+    if target.record.kind != FINDING:
+        raise AnfangError(f"{target.record.id} 是未发现问题的检查记录，没有可{action}的问题隐患")
+
+
+def _check_event_date(target: Target, when: date, today: date, what: str) -> None:
+    if when < target.record.date:
+        raise AnfangError(f"{what} {when} 早于发现该问题的日期 {target.record.date}")
+    if when > today:
+        raise AnfangError(f"{what} {when} 晚于今天（{today}）")
+
+
+def rectify_change(target: Target, when: date, today: date) -> dict:
+    _require_open_finding(target, "整改")
+    _check_event_date(target, when, today, "整改日期")
+    state = apply_changes(target.record, target.changes, date.max)
+    if state.rectified:
+        raise AnfangError(f"{target.record.id} 已于 {state.rectified} 完成整改，无需重复记录")
+    return {"kind": RECTIFY, "date": when}
+
+
+def handover_change(target: Target, department: str, when: date, deadline: date | None, today: date) -> dict:
+    _require_open_finding(target, "交办")
+    _check_event_date(target, when, today, "交办日期")
+    if not department.strip():
+        raise UsageError("交办部门（--to）不能为空")
+    check_text("交办部门", department)
+    if deadline and deadline < when:
+        raise AnfangError(f"整改期限 {deadline} 早于交办日期 {when}")
+    return {"kind": HANDOVER, "date": when, "handover": department.strip(), "deadline": deadline}
+
+
+def deadline_change(target: Target, deadline: date, when: date, today: date) -> dict:
+    _require_open_finding(target, "调整整改期限")
+    _check_event_date(target, when, today, "调整日期")
+    if deadline < target.record.date:
+        raise AnfangError(f"整改期限 {deadline} 早于发现该问题的日期 {target.record.date}")
+    return {"kind": DEADLINE, "date": when, "deadline": deadline}
+
+
+def void_change(target: Target, reason: str, today: date) -> dict:
+    if target.voided:
+        raise AnfangError(f"{target.record.id} 已经作废过了")
+    if not reason.strip():
+        raise UsageError("请用 --reason 说明作废原因")
+    check_text("作废原因", reason)
+    return {"kind": VOID, "date": today, "reason": reason.strip()}
+
+
+def amend_change(target: Target, values: dict, config: Config, today: date) -> dict:
+    """values: the fields to correct (subset of AMENDABLE) with their new values."""
+    if target.voided:
+        raise AnfangError(f"{target.record.id} 已作废，不能再更正")
+    if not values:
+        raise UsageError("请至少给出一项要更正的内容，如 --hazard、--site、--sector、--major/--no-major")
+    unknown = set(values) - set(AMENDABLE)
+    if unknown:
+        raise UsageError(f"不能更正：{'、'.join(sorted(unknown))}")
+    if target.record.kind != FINDING and {"hazard", "major", "evidence"} & set(values):
+        raise AnfangError(f"{target.record.id} 是未发现问题的检查记录，不能更正问题隐患内容")
+    clean = dict(values)
+    for name in ("county", "town", "site", "address", "hazard"):
+        label = FIELD_LABELS[name]
+        if name in clean:
+            clean[name] = check_text(label, str(clean[name]).strip(), multiline=name == "hazard")
+            if name in ("site", "town", "hazard", "county") and not clean[name]:
+                raise UsageError(f"{label}不能更正为空")
+    if "sector" in clean:
+        clean["sector"] = config.sector(clean["sector"]).name
+    return {"kind": AMEND, "date": today, "fields": tuple(sorted(clean)), **clean}
+
+
+def append_change(workspace: Workspace, target: Target, change: dict, by: str) -> Record:
+    """Write the change to the log of the finding's group."""
+    group = target.record.group
+    recorded_at = dates.now().isoformat(timespec="seconds")
+    row = {
+        "ref": target.record.id, "group": group, "county": "", "town": "", "sector": "", "site": "",
+        "address": "", "hazard": "", "major": False, "evidence": False, "photos": (), "handover": "",
+        "deadline": None, "rectified": None, "reason": "", "fields": (), "by": by, "recorded_at": recorded_at,
+    }  # fmt: skip
+    row.update(change)
+
+    def build(sequence: int) -> Record:
+        return Record(id=make_id(group, row["date"], sequence), **row)
+
+    return append(writer_log(workspace, group), build)

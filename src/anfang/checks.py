@@ -1,0 +1,150 @@
+"""Validations for `anfang check`. Each takes the campaign's data and returns problems; all run.
+
+Errors (exit 1) are things wrong in the logs. Notices are the office's follow-up list: groups
+with no records on the day, groups short of the required days on site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from anfang.config import Config
+from anfang.dates import month_day
+from anfang.errors import Problem
+from anfang.ledger import findings_as_of
+from anfang.model import OBSERVATIONS, VOID, Record
+
+
+@dataclass(frozen=True)
+class CheckInput:
+    config: Config
+    records: list[Record]
+    read_problems: list[Problem]  # torn or unreadable lines, from the store
+    day: date
+
+
+Check = Callable[[CheckInput], list[Problem]]
+
+
+def check_unreadable_lines(data: CheckInput) -> list[Problem]:
+    return list(data.read_problems)
+
+
+def check_duplicate_ids(data: CheckInput) -> list[Problem]:
+    first: dict[str, Record] = {}
+    problems = []
+    for record in data.records:
+        if record.id in first:
+            problems.append(
+                Problem(
+                    record.source,
+                    record.line,
+                    f"编号 {record.id} 重复（首次出现在 {first[record.id].where}）",
+                )
+            )
+        else:
+            first[record.id] = record
+    return problems
+
+
+def check_references(data: CheckInput) -> list[Problem]:
+    observations = {r.id: r for r in data.records if r.kind in OBSERVATIONS}
+    voided_at: dict[str, Record] = {}
+    problems = []
+    for record in data.records:
+        if not record.ref:
+            continue
+        target = observations.get(record.ref)
+        if target is None:
+            problems.append(
+                Problem(record.source, record.line, f"{record.kind} 引用了不存在的编号 {record.ref}")
+            )
+            continue
+        if record.kind == VOID:
+            voided_at.setdefault(record.ref, record)
+        elif record.ref in voided_at and record.recorded_at > voided_at[record.ref].recorded_at:
+            problems.append(
+                Problem(record.source, record.line, f"{record.ref} 已作废，之后仍有{record.kind}记录")
+            )
+        if record.kind not in ("amend", "void") and record.date and record.date < target.date:
+            problems.append(
+                Problem(
+                    record.source,
+                    record.line,
+                    f"日期 {record.date} 早于 {record.ref} 的发现日期 {target.date}",
+                )
+            )
+    return problems
+
+
+def check_campaign_dates(data: CheckInput) -> list[Problem]:
+    campaign = data.config.campaign
+    return [
+        Problem(
+            r.source,
+            r.line,
+            f"{r.id} 的暗访日期 {r.date} 不在攻坚行动期间（{campaign.start} 至 {campaign.end}）",
+        )
+        for r in data.records
+        if r.kind in OBSERVATIONS and not campaign.start <= r.date <= campaign.end
+    ]
+
+
+ERROR_CHECKS: list[Check] = [
+    check_unreadable_lines,
+    check_duplicate_ids,
+    check_references,
+    check_campaign_dates,
+]
+
+
+def notice_missing_groups(data: CheckInput) -> list[Problem]:
+    visited = {f.group for f in findings_as_of(data.records, data.day) if f.date == data.day}
+    return [
+        Problem(g.name, None, f"{month_day(data.day)}无暗访记录（联络员 {g.liaison} {g.liaison_phone}）")
+        for g in data.config.groups
+        if g.number not in visited
+    ]
+
+
+def notice_days_on_site(data: CheckInput) -> list[Problem]:
+    campaign = data.config.campaign
+    required = campaign.min_days_on_site
+    days: dict[int, set[date]] = {g.number: set() for g in data.config.groups}
+    for f in findings_as_of(data.records, data.day):
+        if campaign.start <= f.date <= campaign.end:
+            days[f.group].add(f.date)
+    last = min(data.day, campaign.end)
+    remaining = max(0, (campaign.end - data.day).days)
+    problems = []
+    for g in data.config.groups:
+        count = len(days[g.number])
+        if count >= required:
+            continue
+        if data.day >= campaign.end:
+            message = f"行动期内暗访 {count} 天，少于要求的 {required} 天"
+        elif count + remaining < required:
+            message = f"截至{month_day(last)}暗访 {count} 天，行动期只剩 {remaining} 天，已无法达到要求的 {required} 天"
+        else:
+            message = (
+                f"截至{month_day(last)}暗访 {count} 天，要求不少于 {required} 天（行动期还剩 {remaining} 天）"
+            )
+        problems.append(Problem(g.name, None, message))
+    return problems
+
+
+NOTICE_CHECKS: list[Check] = [notice_missing_groups, notice_days_on_site]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    errors: list[Problem]
+    notices: list[Problem]
+
+
+def run_checks(data: CheckInput) -> CheckResult:
+    errors = [p for check in ERROR_CHECKS for p in check(data)]
+    notices = [p for check in NOTICE_CHECKS for p in check(data)]
+    return CheckResult(errors, notices)
