@@ -58,9 +58,9 @@ def test_handover_sets_department_and_deadline_from_its_date(run, finding):
 
 
 def test_deadline_move_and_overdue_boundary(run, finding):
-    hazards = lambda day: [
-        o["id"] for o in json.loads(run("overdue", "--date", day, "--format", "json").stdout)
-    ]  # noqa: E731
+    def hazards(day):
+        return [o["id"] for o in json.loads(run("overdue", "--date", day, "--format", "json").stdout)]
+
     assert hazards("3-30") == []  # on the deadline day itself: not yet overdue
     assert hazards("3-31") == [finding]
     assert run("deadline", finding, "4-2", "--date", "3-31").exit_code == 0

@@ -129,7 +129,7 @@ def test_hostile_text_cannot_break_markdown(run, ws):
     run("log", "--group", "1", "--date", "3-27", "--town", "<b>镇</b>", "--sector", "消防",
         "--site", "a|b", "--hazard", "**粗**\n| x | y |\n<script>alert(1)</script> [链接](http://x) `code`")  # fmt: skip
     out = run("report", "--date", "3-27", "--group", "1").stdout
-    row = [line for line in out.splitlines() if line.startswith("| 消防")][0]
+    row = next(line for line in out.splitlines() if line.startswith("| 消防"))
     assert row == (
         "| 消防 | a\\|b |  | \\*\\*粗\\*\\*<br>\\| x \\| y \\|<br>\\<script\\>alert(1)\\</script\\> "
         "\\[链接\\](http://x) \\`code\\` | 否 | 否 | 未交办 |  |"

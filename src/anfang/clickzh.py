@@ -63,6 +63,16 @@ PLURALS = {
     "(Did you mean one of: {possibilities}?)": "（您是否想用其中之一：{possibilities}？）",
 }
 
+MODULES = (
+    click.core,
+    click.decorators,
+    click.exceptions,
+    click.formatting,
+    click.parser,
+    click.termui,
+    click.types,
+)
+
 
 def _gettext(message: str) -> str:
     return MESSAGES.get(message, message)
@@ -74,14 +84,7 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
 
 
 def install() -> None:
-    for module in (
-        click.core,
-        click.decorators,
-        click.exceptions,
-        click.formatting,
-        click.parser,
-        click.types,
-    ):
+    for module in MODULES:
         if hasattr(module, "_"):
             module._ = _gettext
         if hasattr(module, "ngettext"):
