@@ -486,5 +486,13 @@ def report(app: App, date_text: str | None, group: tuple[str, ...], fmt: str, ou
         announce(written)
 
 
+def _terminate(signum, frame) -> None:
+    """SIGTERM (cron's timeout, a shutdown) unwinds like Ctrl-C, so temp files are removed."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
     cli.main(prog_name="anfang")

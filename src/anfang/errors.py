@@ -44,3 +44,24 @@ class NoWorkspace(AnfangError):
 
 class UnknownId(AnfangError):
     """A change refers to an id that no record has."""
+
+
+_OS_REASONS = {
+    "ENOSPC": "磁盘已满",
+    "EDQUOT": "磁盘配额已满",
+    "EACCES": "没有权限",
+    "EPERM": "没有权限",
+    "EROFS": "磁盘是只读的",
+    "ENOENT": "路径不存在",
+    "ENOTDIR": "路径中有一段不是目录",
+    "EISDIR": "这是一个目录",
+    "EIO": "磁盘读写出错",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """An OS error in Chinese, for messages such as 无法写入 X：磁盘已满."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    return _OS_REASONS.get(name, exc.strerror or str(exc))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from anfang import dates
 from anfang.config import Config
-from anfang.errors import AnfangError, UsageError
+from anfang.errors import AnfangError, UsageError, os_reason
 from anfang.model import FINDING, VISIT, Record
 from anfang.store import append
 from anfang.textsafe import check_text
@@ -123,7 +123,7 @@ def store_evidence(workspace: Workspace, photo: Path) -> str:
     except FileExistsError:
         pass
     except OSError as exc:
-        raise AnfangError(f"无法保存照片 {photo}：{exc.strerror}") from None
+        raise AnfangError(f"无法保存照片 {photo}：{os_reason(exc)}") from None
     finally:
         os.unlink(tmp)
     return name

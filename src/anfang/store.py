@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
-from anfang.errors import AnfangError, Problem
+from anfang.errors import AnfangError, Problem, os_reason
 from anfang.model import KINDS, Record
 from anfang.textsafe import neutralize, restore
 
@@ -143,14 +143,22 @@ def _record_from_fields(fields: list[str], source: str, line: int) -> Record:
 
 
 def decode_line(line: bytes, source: str, number: int, encoding: str = "utf-8") -> Record:
-    """One line of a log as a record; ValueError (with a Chinese reason) if it is not one."""
+    """One line of a log as a record; ValueError (with a Chinese reason) if it is not one.
+
+    The CRC covers the line's text as UTF-8, so a log re-saved as GB18030 still checks.
+    """
+    if encoding != "utf-8":
+        try:
+            line = line.decode(encoding).encode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"第 {exc.start + 1} 字节处无法按 {encoding} 解码") from None
     body = _checked_body(line)
     if body is None:
         raise ValueError("不完整或已损坏（校验不符，可能因断电、磁盘满、同步中断或手工修改）")
     try:
-        text = body.decode(encoding)
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ValueError(f"第 {exc.start} 字节处无法按 {encoding} 解码") from None
+        raise ValueError(f"第 {exc.start + 1} 字节处无法按 UTF-8 解码") from None
     fields = next(csv.reader([text]))
     return _record_from_fields(fields, source, number)
 
@@ -208,7 +216,7 @@ def read_log(path: Path, label: str, contents: LogContents) -> None:
     try:
         raw = _read_locked(path)
     except OSError as exc:
-        contents.problems.append(Problem(label, None, f"无法读取：{exc.strerror}"))
+        contents.problems.append(Problem(label, None, f"无法读取：{os_reason(exc)}"))
         return
     encoding = _encoding_of(raw)
     lines = raw.removeprefix(BOM).split(b"\n")
@@ -217,17 +225,16 @@ def read_log(path: Path, label: str, contents: LogContents) -> None:
     for number, line in enumerate(lines[1:], start=2):
         if not line:
             continue
-        if number == len(lines) and _checked_body(line) is None:
-            # No newline and no valid CRC: cut short. (With a valid CRC only the newline is
-            # missing: the record is whole, and the next append's newline completes it.)
-            contents.problems.append(
-                Problem(label, number, "最后一行不完整（可能因断电、磁盘满或同步中断），未作为记录读取")
-            )
-            continue
         try:
             contents.records.append(decode_line(line, label, number, encoding))
         except ValueError as exc:
-            contents.problems.append(Problem(label, number, f"该行{exc}，未作为记录读取"))
+            if number == len(lines):
+                # No newline and no valid CRC: cut short. (With a valid CRC only the newline is
+                # missing: the record is whole, and the next append's newline completes it.)
+                message = "最后一行不完整（可能因断电、磁盘满或同步中断），未作为记录读取"
+            else:
+                message = f"该行{exc}，未作为记录读取"
+            contents.problems.append(Problem(label, number, message))
 
 
 # -- appending ---------------------------------------------------------------------------
@@ -276,7 +283,7 @@ def append(path: Path, build: Callable[[int], Record]) -> Record:
     try:
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise AnfangError(f"无法打开记录文件 {path}：{exc.strerror}") from None
+        raise AnfangError(f"无法打开记录文件 {path}：{os_reason(exc)}") from None
     try:
         with _locked(fd, exclusive=True):
             size = os.fstat(fd).st_size
@@ -294,7 +301,7 @@ def append(path: Path, build: Callable[[int], Record]) -> Record:
             _write_all(fd, prefix + encode_record(record))
             os.fsync(fd)
     except OSError as exc:
-        raise AnfangError(f"写入 {path} 失败：{exc.strerror}；本条记录未保存") from None
+        raise AnfangError(f"写入 {path} 失败：{os_reason(exc)}；本条记录未保存") from None
     finally:
         os.close(fd)
     if created:

@@ -13,7 +13,7 @@ from functools import cached_property
 from pathlib import Path
 
 from anfang.config import FILES, Config, load_config
-from anfang.errors import AnfangError, NoWorkspace
+from anfang.errors import AnfangError, NoWorkspace, os_reason
 
 MARKER = Path("data") / "groups.yaml"
 
@@ -107,5 +107,5 @@ def init_workspace(target: Path, example: bool = False) -> Workspace:
             staging.rename(target)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
-        raise AnfangError(f"无法创建工作区 {target}：{exc.strerror}") from None
+        raise AnfangError(f"无法创建工作区 {target}：{os_reason(exc)}") from None
     return Workspace(target.resolve())

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from anfang.errors import Problem
+from anfang.errors import Problem, os_reason
 
 MAX_CONFIG_BYTES = 1024 * 1024
 
@@ -65,7 +65,7 @@ class StrictYaml:
                 return None
             raw = path.read_bytes()
         except OSError as exc:
-            self.problem(None, f"无法读取：{exc.strerror}")
+            self.problem(None, f"无法读取：{os_reason(exc)}")
             return None
         try:
             text = raw.decode("utf-8-sig")
