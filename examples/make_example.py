@@ -27,7 +27,7 @@ def add(group: int, kind: str, day: str, at: str, **fields) -> str:
     base = dict(
         kind=kind, ref="", group=group, date=d(day), county=COUNTY[group], town="", sector="",
         site="", address="", hazard="", major=False, evidence=False, photos=(), handover="",
-        deadline=None, rectified=None, reason="", fields=(), by=LIAISONS[group],
+        deadline=None, rectified=None, reason="", fields=(), origin="", by=LIAISONS[group],
         recorded_at=f"2020-{at}:00+08:00",
     )  # fmt: skip
     base.update(fields)

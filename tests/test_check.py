@@ -11,7 +11,7 @@ LOG = ["log", "--date", "3-27", "--town", "t", "--sector", "消防", "--site", "
 def raw_append(ws, group: int, **fields) -> None:
     base = dict(id="", kind="rectify", ref="", group=group, date=None, county="", town="", sector="", site="",
                 address="", hazard="", major=False, evidence=False, photos=(), handover="", deadline=None,
-                rectified=None, reason="", fields=(), by="x", recorded_at="2020-03-28T00:00:00+08:00")  # fmt: skip
+                rectified=None, reason="", fields=(), origin="", by="x", recorded_at="2020-03-28T00:00:00+08:00")  # fmt: skip
     base.update(fields)
     append(ws / "logs" / f"group-{group}.csv", lambda seq: Record(**base))
 

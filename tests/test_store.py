@@ -25,7 +25,7 @@ def make(n: int, hazard: str = "隐患", **kw) -> Record:
         id=f"G1-20200327-{n:03d}", kind="finding", ref="", group=1, date=date(2020, 3, 27),
         county="南湖区", town="新兴街道", sector="消防", site="某厂", address="某路1号", hazard=hazard,
         major=False, evidence=True, photos=(), handover="", deadline=None, rectified=None, reason="",
-        fields=(), by="程显洪", recorded_at="2020-03-27T20:00:00+08:00",
+        fields=(), origin="", by="程显洪", recorded_at="2020-03-27T20:00:00+08:00",
     )  # fmt: skip
     base.update(kw)
     return Record(**base)

@@ -131,7 +131,7 @@ def append_change(workspace: Workspace, target: Target, change: dict, by: str) -
     row = {
         "ref": target.record.id, "group": group, "county": "", "town": "", "sector": "", "site": "",
         "address": "", "hazard": "", "major": False, "evidence": False, "photos": (), "handover": "",
-        "deadline": None, "rectified": None, "reason": "", "fields": (), "by": by, "recorded_at": recorded_at,
+        "deadline": None, "rectified": None, "reason": "", "fields": (), "origin": "", "by": by, "recorded_at": recorded_at,
     }  # fmt: skip
     row.update(change)
 

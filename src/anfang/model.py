@@ -33,6 +33,7 @@ class Record(NamedTuple):
     date: the visit date (observations) or the day the event happened (events).
     major 是否为重大, evidence 是否留存影像资料, handover 交办 (department), deadline 整改期限,
     rectified 整改完成日期 (on a finding: rectified at the visit).
+    origin: for imported rows, a fingerprint of the source row, so a re-import is recognised.
     """
 
     id: str
@@ -54,6 +55,7 @@ class Record(NamedTuple):
     rectified: date | None
     reason: str
     fields: tuple[str, ...]
+    origin: str  # where an imported row came from (a fingerprint), "" when typed in
     by: str
     recorded_at: str
     source: str = ""

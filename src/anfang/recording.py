@@ -142,7 +142,7 @@ def record_entry(workspace: Workspace, entry: VisitEntry) -> Record:
             site=entry.site, address=entry.address, hazard=entry.hazard, major=entry.major,
             evidence=entry.evidence, photos=photos, handover=entry.handover,
             deadline=entry.deadline, rectified=entry.date if entry.rectified else None,
-            reason="", fields=(), by=entry.by, recorded_at=recorded_at,
+            reason="", fields=(), origin="", by=entry.by, recorded_at=recorded_at,
         )  # fmt: skip
 
     return append(writer_log(workspace, entry.group), build)

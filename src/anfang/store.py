@@ -29,8 +29,8 @@ from anfang.textsafe import neutralize, restore
 BOM = "\ufeff".encode()
 COLUMNS = (
     "id", "kind", "ref", "group", "date", "county", "town", "sector", "site", "address", "hazard",
-    "major", "evidence", "photos", "handover", "deadline", "rectified", "reason", "fields", "by",
-    "recorded_at", "crc",
+    "major", "evidence", "photos", "handover", "deadline", "rectified", "reason", "fields", "origin",
+    "by", "recorded_at", "crc",
 )  # fmt: skip
 HEADER = (",".join(COLUMNS) + "\n").encode("utf-8")
 YES, NO = "是", "否"
@@ -100,7 +100,7 @@ def encode_record(record: Record) -> bytes:
         _flag(record.major) if record.kind == "finding" or "major" in record.fields else "",
         _flag(record.evidence) if record.kind == "finding" or "evidence" in record.fields else "",
         ";".join(record.photos), record.handover, _day(record.deadline), _day(record.rectified),
-        record.reason, ";".join(record.fields), record.by, record.recorded_at,
+        record.reason, ";".join(record.fields), record.origin, record.by, record.recorded_at,
     ]  # fmt: skip
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="").writerow([_escape(v) for v in values])
@@ -137,7 +137,7 @@ def _record_from_fields(fields: list[str], source: str, line: int) -> Record:
         town=v[6], sector=v[7], site=v[8], address=v[9], hazard=v[10], major=v[11] == YES,
         evidence=v[12] == YES, photos=tuple(p for p in v[13].split(";") if p), handover=v[14],
         deadline=_parse_date(v[15]), rectified=_parse_date(v[16]), reason=v[17],
-        fields=tuple(f for f in v[18].split(";") if f), by=v[19], recorded_at=v[20],
+        fields=tuple(f for f in v[18].split(";") if f), origin=v[19], by=v[20], recorded_at=v[21],
         source=source, line=line,
     )  # fmt: skip
 
@@ -278,6 +278,14 @@ def append(path: Path, build: Callable[[int], Record]) -> Record:
 
     Returns the record written. The sequence is one more than the newest record's in the file.
     """
+    return append_batch(path, lambda sequence: [build(sequence)])[0]
+
+
+def append_batch(path: Path, build: Callable[[int], list[Record]]) -> list[Record]:
+    """Append the records `build(next_sequence)` under one lock, in one write and one fsync.
+
+    `build` numbers its records from the sequence it is given, in order.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     created = not path.exists()
     try:
@@ -292,13 +300,13 @@ def append(path: Path, build: Callable[[int], Record]) -> Record:
             else:
                 if os.pread(fd, len(BOM + HEADER), 0) != BOM + HEADER:
                     raise AnfangError(
-                        f"记录文件 {path} 的表头不对（可能被其他程序另存过）；为免混写，本次未写入。"
+                        f"记录文件 {path} 的表头不对（可能被其他程序另存过或是旧版本的格式）；为免混写，本次未写入。"
                         "请运行 anfang check 查看。"
                     )
                 prefix = b"" if os.pread(fd, 1, size - 1) == b"\n" else b"\n"
             newest = next(_tail_records(fd, size), None)
-            record = build((sequence_of(newest.id) if newest else 0) + 1)
-            _write_all(fd, prefix + encode_record(record))
+            records = build((sequence_of(newest.id) if newest else 0) + 1)
+            _write_all(fd, prefix + b"".join(encode_record(r) for r in records))
             os.fsync(fd)
     except OSError as exc:
         raise AnfangError(f"写入 {path} 失败：{os_reason(exc)}；本条记录未保存") from None
@@ -306,7 +314,7 @@ def append(path: Path, build: Callable[[int], Record]) -> Record:
         os.close(fd)
     if created:
         _fsync_dir(path.parent)
-    return record
+    return records
 
 
 def _write_all(fd: int, data: bytes) -> None:
