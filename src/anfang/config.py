@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 
 from anfang.dates import group_name
@@ -102,14 +103,17 @@ class Config:
                 return group
         raise UsageError(f"没有第 {number} 组")
 
+    @cached_property
+    def _sector_names(self) -> dict[str, Sector]:
+        return {normalize(word): s for s in self.sectors for word in (s.name, *s.aliases)}
+
     def sector(self, text: str) -> Sector:
         """Find a sector by name, alias, or its number in the list (1-based)."""
         wanted = normalize(text)
         if wanted.isdigit() and 1 <= int(wanted) <= len(self.sectors):
             return self.sectors[int(wanted) - 1]
-        for sector in self.sectors:
-            if wanted == normalize(sector.name) or wanted in map(normalize, sector.aliases):
-                return sector
+        if wanted in self._sector_names:
+            return self._sector_names[wanted]
         names = "、".join(s.name for s in self.sectors)
         raise UsageError(f"行业领域“{text}”不在 sectors.yaml 中；可选：{names}")
 

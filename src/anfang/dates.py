@@ -25,7 +25,7 @@ def today() -> date:
     return now().date()
 
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_ISO = re.compile(r"^(\d{4})(?:-|/|\.|年)(\d{1,2})(?:-|/|\.|月)(\d{1,2})日?$")
 _MONTH_DAY = re.compile(r"^(\d{1,2})(?:-|月)(\d{1,2})日?$")
 
 

@@ -68,10 +68,12 @@ def validate_entry(entry: VisitEntry, config: Config, today: date) -> tuple[Visi
     if entry.date > today:
         raise AnfangError(f"暗访日期 {entry.date} 晚于今天（{today}），请检查日期")
     if not entry.hazard.strip():
-        extra = [name for name, on in (("--major", entry.major), ("--evidence", entry.evidence or entry.photos),
-                 ("--handover", entry.handover), ("--deadline", entry.deadline), ("--rectified", entry.rectified)) if on]  # fmt: skip
+        given = (("是否为重大（--major）", entry.major), ("是否留存影像资料（--evidence、--photo）", entry.evidence or entry.photos),
+                 ("交办（--handover）", entry.handover), ("整改期限（--deadline）", entry.deadline),
+                 ("已整改（--rectified）", entry.rectified))  # fmt: skip
+        extra = [name for name, on in given if on]
         if extra:
-            raise UsageError(f"{'、'.join(extra)} 只能与 --hazard 一起使用（未发现问题时不需要）")
+            raise UsageError(f"没有问题隐患内容，却填了{'、'.join(extra)}：这些只用于发现了问题隐患的记录")
     if entry.deadline and entry.deadline < entry.date:
         raise AnfangError(f"整改期限 {entry.deadline} 早于暗访日期 {entry.date}")
     for photo in entry.photos:

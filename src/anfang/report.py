@@ -75,6 +75,7 @@ class Report:
     groups: tuple[GroupReport, ...]
     city: bool  # all groups: the city summary comes first
     overdue: tuple[Finding, ...]  # open findings past 整改期限 on `date`, oldest first
+    sectors: tuple[tuple[str, int, int], ...]  # (行业领域, findings that day, findings to date)
 
     @property
     def total_day(self) -> Figures:
@@ -129,4 +130,13 @@ def build_report(records: list[Record], config: Config, day: date, groups: list[
             )
         )
     overdue = overdue_findings(records, day, numbers)
-    return Report(day, config, tuple(reports), city=groups is None, overdue=tuple(overdue))
+    found = [f for f in state if f.is_finding]
+    sectors = tuple(
+        (
+            s.name,
+            sum(f.sector == s.name and f.date == day for f in found),
+            sum(f.sector == s.name for f in found),
+        )
+        for s in config.sectors
+    )
+    return Report(day, config, tuple(reports), city=groups is None, overdue=tuple(overdue), sectors=sectors)

@@ -138,8 +138,63 @@ def _summary_sheet(ws: Worksheet, view: dict, words) -> None:
         [[f["id"], f["group_name"], f["site"], f["hazard"], f["handover"] or "—", f["deadline"], f["days_overdue"]]
          for f in view["overdue"]],
     )  # fmt: skip
-    a4_landscape(ws, title_rows="2:3")
-    ws.print_area = f"A1:N{max(row, last_table_row)}"
+    from openpyxl.worksheet.pagebreak import Break
+
+    ws.row_breaks.append(Break(id=row))  # sectors and charts start page 2, together
+    first_sector, last_sector = _sector_section(ws, row + 1, view["sectors"])
+    largest = max(
+        [1, *(s["to_date"] for s in view["sectors"]), *(g["to_date"].hazards for g in view["groups"])]
+    )
+    row = _charts(ws, last_sector + 2, (4, last_table_row - 1), (first_sector, last_sector), largest)
+    a4_landscape(ws)
+    ws.print_area = f"A1:N{row}"
+
+
+def _sector_section(ws: Worksheet, row: int, sectors: list[dict]) -> tuple[int, int]:
+    """Findings by sector (the sector chart draws from it); returns its first and last data rows."""
+    merged(ws, row, 1, len(SUMMARY_HEADERS), "分行业领域发现问题隐患", bold=True, size=12)
+    row += 1
+    for (first, last), text in zip(((1, 3), (4, 5), (6, 7)), ("行业领域", "当日", "累计"), strict=True):
+        merged(ws, row, first, last, text, bold=True, align=CENTER, border=True, fill=HEADER_FILL)
+    for offset, item in enumerate(sectors, start=1):
+        merged(ws, row + offset, 1, 3, item["name"], align=CENTER, border=True)
+        merged(ws, row + offset, 4, 5, item["day"], align=CENTER, border=True)
+        merged(ws, row + offset, 6, 7, item["to_date"], align=CENTER, border=True)
+    return row + 1, row + len(sectors)
+
+
+def _bar_chart(kind: str, title: str, largest: int, height: float, width: float):
+    from openpyxl.chart import BarChart
+
+    chart = BarChart()
+    chart.type, chart.title = kind, title
+    chart.height, chart.width = height, width
+    chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl hides axes by default
+    chart.y_axis.majorUnit = max(1, -(-largest // 5))  # whole numbers: these are counts
+    chart.y_axis.number_format = "0"
+    return chart
+
+
+def _charts(ws: Worksheet, row: int, groups: tuple[int, int], sectors: tuple[int, int], largest: int) -> int:
+    """Native bar charts below the tables: hazards by group (day, to date) and by sector (to date).
+    Returns the last row they cover."""
+    from openpyxl.chart import Reference
+    from openpyxl.chart.series import SeriesLabel
+
+    first, last = groups
+    by_group = _bar_chart("col", "各组发现问题隐患", largest, 9, 16)
+    for column, label in ((4, "当日"), (9, "累计")):
+        by_group.add_data(Reference(ws, min_col=column, min_row=first, max_row=last))
+        by_group.series[-1].tx = SeriesLabel(v=label)
+    by_group.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    ws.add_chart(by_group, f"A{row}")
+    by_sector = _bar_chart("bar", "各行业领域发现问题隐患（累计）", largest, 9, 14)
+    by_sector.legend = None
+    by_sector.x_axis.tickLblSkip = 1  # every sector named, not every other one
+    by_sector.add_data(Reference(ws, min_col=6, min_row=sectors[0], max_row=sectors[1]))
+    by_sector.set_categories(Reference(ws, min_col=1, min_row=sectors[0], max_row=sectors[1]))
+    ws.add_chart(by_sector, f"H{row}")
+    return row + 19
 
 
 def _list_section(ws: Worksheet, row: int, title: str, headers: list[str], rows: list[list]) -> int:

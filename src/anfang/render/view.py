@@ -65,4 +65,7 @@ def report_view(report: Report, escape: Escape) -> dict:
         "missing": [names[n] for n in report.missing],
         "major": [finding_view(f, report.date, names[f.group], escape) for f in report.major_today],
         "overdue": [finding_view(f, report.date, names[f.group], escape) for f in report.overdue],
+        "sectors": [
+            {"name": escape(name), "day": day, "to_date": to_date} for name, day, to_date in report.sectors
+        ],
     }

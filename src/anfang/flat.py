@@ -1,0 +1,329 @@
+"""The flat table (导入/导出): one row per finding, or per visit that found nothing.
+
+Columns as DESIGN.md defines them. Export writes the current state; import reads rows back,
+validating each with the same rules as `anfang log`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from anfang.config import Config
+from anfang.dates import parse_date, parse_group
+from anfang.errors import AnfangError
+from anfang.ledger import Finding, findings_as_of
+from anfang.model import Record
+from anfang.recording import VisitEntry, validate_entry
+from anfang.textsafe import check_text
+
+IMPORT_COLUMNS = [
+    "组别", "日期", "县（市、区）", "镇（街道）", "行业领域", "企业（场所）名称", "地址", "问题隐患内容",
+    "是否为重大", "是否留存影像资料", "交办情况", "整改期限", "整改完成日期",
+]  # fmt: skip
+# 整改过程: every handover, deadline and rectification with its date, so that importing an
+# export into an empty workspace reproduces the reports of past dates exactly.
+EXPORT_COLUMNS = ["编号", *IMPORT_COLUMNS[:11], "交办日期", *IMPORT_COLUMNS[11:], "整改过程"]
+REQUIRED = ("组别", "日期", "镇（街道）", "行业领域", "企业（场所）名称")
+OPTIONAL = ("编号", "交办日期", "整改过程")
+
+
+@dataclass(frozen=True)
+class Event:
+    """A step after the finding: 交办 (with its deadline), 期限 (set or moved), 整改完成."""
+
+    date: date
+    kind: str  # "handover" | "deadline" | "rectify"
+    department: str = ""
+    deadline: date | None = None
+
+
+def events_of(f: Finding) -> list[Event]:
+    """The finding's events in order, the visit day's state first."""
+    record, changes = f.history[0], f.history[1:]
+    events = []
+    if record.handover:
+        events.append(Event(record.date, "handover", record.handover, record.deadline))
+    elif record.deadline:
+        events.append(Event(record.date, "deadline", deadline=record.deadline))
+    if record.rectified:
+        events.append(Event(record.date, "rectify"))
+    for change in changes:
+        if change.kind == "handover":
+            events.append(Event(change.date, "handover", change.handover, change.deadline))
+        elif change.kind == "deadline":
+            events.append(Event(change.date, "deadline", deadline=change.deadline))
+        elif change.kind == "rectify":
+            events.append(Event(change.date, "rectify"))
+    return events
+
+
+def process_text(events: list[Event]) -> str:
+    parts = []
+    for e in events:
+        if e.kind == "handover":
+            parts.append(f"{e.date} 交办{e.department}" + (f"，期限{e.deadline}" if e.deadline else ""))
+        elif e.kind == "deadline":
+            parts.append(f"{e.date} 期限{e.deadline}")
+        else:
+            parts.append(f"{e.date} 整改完成")
+    return "；".join(parts)
+
+
+_STEP = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}) (?:交办(?P<dept>.+?)(?:，期限(?P<due>\d{4}-\d{2}-\d{2}))?|期限(?P<moved>\d{4}-\d{2}-\d{2})|(?P<done>整改完成))$"
+)
+
+
+def parse_process(text: str) -> list[Event]:
+    events = []
+    for part in re.split(r"；(?=\d{4}-\d{2}-\d{2} )", text.strip()):
+        match = _STEP.match(part.strip())
+        if not match:
+            raise AnfangError(
+                f"整改过程中的“{part}”看不懂：应写成“2020-03-27 交办某部门，期限2020-04-03”“2020-03-30 期限2020-04-10”或“2020-04-01 整改完成”"
+            )
+        when = date.fromisoformat(match.group(1))
+        if match.group("dept"):
+            due = match.group("due")
+            events.append(
+                Event(when, "handover", match.group("dept").strip(), date.fromisoformat(due) if due else None)
+            )
+        elif match.group("moved"):
+            events.append(Event(when, "deadline", deadline=date.fromisoformat(match.group("moved"))))
+        else:
+            events.append(Event(when, "rectify"))
+    return events
+
+
+def _yes_no(value: bool) -> str:
+    return "是" if value else "否"
+
+
+def _iso(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def export_rows(records: list[Record], config: Config) -> list[dict]:
+    """Every visit and finding that is not voided, in its current state, by date then id."""
+    rows = []
+    findings = sorted(findings_as_of(records, date.max), key=lambda f: (f.date, f.group, f.recorded_at, f.id))
+    for f in findings:
+        rows.append(export_row(f, config))
+    return rows
+
+
+def export_row(f: Finding, config: Config) -> dict:
+    found = f.is_finding
+    return {
+        "编号": f.id,
+        "组别": config.group(f.group).name,
+        "日期": f.date,
+        "县（市、区）": f.county,
+        "镇（街道）": f.town,
+        "行业领域": f.sector,
+        "企业（场所）名称": f.site,
+        "地址": f.address,
+        "问题隐患内容": f.hazard,
+        "是否为重大": _yes_no(f.major) if found else "",
+        "是否留存影像资料": _yes_no(f.evidence) if found else "",
+        "交办情况": f.handover,
+        "交办日期": f.handover_date,
+        "整改期限": f.deadline,
+        "整改完成日期": f.rectified,
+        "整改过程": process_text(events_of(f)) if found else "",
+    }
+
+
+# -- import --------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportRow:
+    """One validated row, ready to be written."""
+
+    number: int  # the row's number in the file (the header is row 1)
+    entry: VisitEntry  # with the state on the visit day (handover, deadline, rectified)
+    record_id: str  # an exported 编号 to keep, or ""
+    later: list[Event]  # events after the visit day's first state, in order
+    fingerprint: str = ""
+
+
+_YES = {"是", "y", "yes", "1", "有", "√", "true"}
+_NO = {"否", "n", "no", "0", "无", "×", "false", ""}
+_ID = re.compile(r"^G(\d+)-(\d{8})-(\d+)$")
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def parse_yes_no(text: str, column: str) -> bool:
+    word = text.strip().lower()
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    raise AnfangError(f"{column}应填“是”或“否”，实际是“{text}”")
+
+
+class RowErrors(Exception):
+    def __init__(self, messages: list[str]):
+        self.messages = messages
+
+
+def parse_row(number: int, raw: dict, config: Config, today: date, *, default_group: int | None = None,
+              default_date: date | None = None) -> ImportRow:  # fmt: skip
+    """Validate one row (values as read from the file); raise RowErrors listing every problem."""
+    values = {k: _cell_text(v) for k, v in raw.items() if k != "_handover_text"}
+    if "_handover_text" in raw:
+        values["_handover_text"] = _cell_text(raw["_handover_text"])
+    errors: list[str] = []
+    year = config.campaign.year
+
+    def field(column: str, parse, default=None):
+        text = values.get(column, "")
+        if not text:
+            return default
+        try:
+            return parse(text)
+        except AnfangError as error:
+            errors.append(f"第 {number} 行：{error}")
+            return default
+
+    group = field("组别", lambda t: parse_group(t, len(config.groups)), default_group)
+    day = field("日期", lambda t: parse_date(t, year, "日期"), default_date)
+    deadline = field("整改期限", lambda t: parse_date(t, year, "整改期限"))
+    handover_date = field("交办日期", lambda t: parse_date(t, year, "交办日期"))
+    rectified_date = field("整改完成日期", lambda t: parse_date(t, year, "整改完成日期"))
+    major = field("是否为重大", lambda t: parse_yes_no(t, "是否为重大"), False)
+    evidence = field("是否留存影像资料", lambda t: parse_yes_no(t, "是否留存影像资料"), False)
+    for column in ("组别", "日期"):
+        if not values.get(column) and (group if column == "组别" else day) is None:
+            errors.append(f"第 {number} 行（{column}）：不能为空")
+    if errors:
+        raise RowErrors(errors)
+    handover, on_spot = values.get("交办情况", ""), False
+    if values.get("_handover_text"):  # a filled-in form: 交办情况 in the report's own words
+        handover, on_spot = parse_handover_text(values["_handover_text"])
+    hazard = values.get("问题隐患内容", "")
+    try:
+        if values.get("整改过程") and hazard:
+            events = parse_process(values["整改过程"])
+        else:
+            events = _events_from_columns(
+                day, handover, on_spot, deadline, handover_date, rectified_date, hazard
+            )
+        first, later = _split_visit_day(events, day)
+    except AnfangError as error:
+        raise RowErrors([f"第 {number} 行：{error}"]) from None
+    entry = VisitEntry(
+        group=group, date=day, town=values.get("镇（街道）", ""), sector=values.get("行业领域", ""),
+        site=values.get("企业（场所）名称", ""), county=values.get("县（市、区）", ""),
+        address=values.get("地址", ""), hazard=hazard, major=major, evidence=evidence,
+        handover=first["assign"].department if "assign" in first else "",
+        deadline=first["assign"].deadline if "assign" in first else None,
+        rectified="rectify" in first,
+    )  # fmt: skip
+    try:
+        entry, _ = validate_entry(entry, config, today)
+    except AnfangError as error:
+        raise RowErrors([f"第 {number} 行：{error}"]) from None
+    if not values.get("行业领域"):
+        raise RowErrors([f"第 {number} 行（行业领域）：不能为空"])
+    for event in later:
+        if event.date < day or event.date > today:
+            errors.append(f"第 {number} 行：整改过程中的日期 {event.date} 应在 {day} 到今天之间")
+        if event.kind == "handover":
+            errors.extend(f"第 {number} 行：{m}" for m in _text_problems("交办部门", event.department))
+        if event.deadline and event.deadline < day:
+            errors.append(f"第 {number} 行：整改期限 {event.deadline} 早于日期 {day}")
+    if handover_date and not handover and not values.get("整改过程"):
+        errors.append(f"第 {number} 行（交办日期）：填了交办日期，但交办情况是空的")
+    if errors:
+        raise RowErrors(errors)
+    record_id = values.get("编号", "")
+    match = _ID.match(record_id)
+    if record_id and not (match and int(match.group(1)) == entry.group and match.group(2) == f"{day:%Y%m%d}"):
+        record_id = ""  # not one of ours for this row: a new id is given
+    return ImportRow(number, entry, record_id, later)
+
+
+def _text_problems(label: str, value: str) -> list[str]:
+    try:
+        check_text(label, value)
+    except AnfangError as error:
+        return [str(error)]
+    return []
+
+
+def _events_from_columns(
+    day, handover, on_spot, deadline, handover_date, rectified_date, hazard
+) -> list[Event]:
+    if not hazard:
+        return []
+    events = []
+    if handover:
+        events.append(Event(handover_date or day, "handover", handover, deadline))
+    elif deadline:
+        events.append(Event(day, "deadline", deadline=deadline))
+    if on_spot or rectified_date:
+        events.append(Event(rectified_date or day, "rectify"))
+    for e in events:
+        if e.date < day:
+            label = "交办日期" if e.kind == "handover" else "整改完成日期"
+            raise AnfangError(f"{label} {e.date} 早于日期 {day}")
+    return sorted(events, key=lambda e: e.date)
+
+
+def _split_visit_day(events: list[Event], day: date) -> tuple[dict[str, Event], list[Event]]:
+    """The visit day's first 交办/期限 and first 整改 go on the finding's own row (as `anfang log`
+    writes them); every other event becomes a change record, in order."""
+    first: dict[str, Event] = {}
+    later: list[Event] = []
+    for event in events:
+        slot = "rectify" if event.kind == "rectify" else "assign"
+        if not later and event.date == day and slot not in first:
+            first[slot] = event
+        else:
+            later.append(event)
+    return first, later
+
+
+def parse_handover_text(text: str) -> tuple[str, bool]:
+    """交办情况 as a clerk writes it on the form: 已交办XX、已当场整改, or just the department."""
+    on_spot = False
+    parts = [p.strip() for p in re.split(r"[，,；;]", text) if p.strip()]
+    departments = []
+    for part in parts:
+        if re.fullmatch(r"(已)?(当场|现场)?(完成)?整改(完成)?", part):
+            on_spot = True
+        else:
+            departments.append(re.sub(r"^(已)?交办(给|至|到)?", "", part).strip())
+    return "，".join(d for d in departments if d), on_spot
+
+
+def fingerprint_rows(rows: list[ImportRow]) -> None:
+    """A fingerprint per row from its content; identical rows in one file are told apart by
+    their occurrence, so importing the same file twice finds every row already there."""
+    seen: Counter[str] = Counter()
+    for row in rows:
+        e = row.entry
+        content = "\x1f".join(str(v) for v in (
+            e.group, e.date, e.county, e.town, e.sector, e.site, e.address, e.hazard, e.major,
+            e.evidence, e.handover, e.deadline, e.rectified, *row.later,
+        ))  # fmt: skip
+        seen[content] += 1
+        digest = hashlib.sha256(f"{content}\x1e{seen[content]}".encode()).hexdigest()[:20]
+        row.fingerprint = f"import:{digest}"

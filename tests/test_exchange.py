@@ -1,0 +1,272 @@
+"""Import, export, the blank form, and the report chart."""
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from tests.conftest import tree_digest
+
+from anfang.cli import cli
+from anfang.flat import EXPORT_COLUMNS, IMPORT_COLUMNS
+from anfang.workspace import init_workspace
+
+DAYS = ["3-25", "3-26", "3-27", "3-28", "3-29", "3-30", "3-31", "4-4", "4-15"]
+
+
+def invoke(ws: Path, *args: str):
+    return CliRunner().invoke(cli, ["--workspace", str(ws), *args])
+
+
+@pytest.fixture
+def demo(tmp_path) -> Path:
+    return init_workspace(tmp_path / "demo", example=True).root
+
+
+@pytest.fixture
+def empty(tmp_path) -> Path:
+    return init_workspace(tmp_path / "empty").root
+
+
+def reports(ws: Path) -> list[str]:
+    return [invoke(ws, "report", "--date", d, "--format", "json").stdout for d in DAYS] + [
+        invoke(ws, "report", "--date", d).stdout for d in DAYS
+    ]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_then_import_reproduces_every_report(demo, empty, tmp_path, fmt):
+    path = tmp_path / f"all.{fmt}"
+    assert invoke(demo, "export", "--format", fmt, "--output", str(path)).exit_code == 0
+    result = invoke(empty, "import", str(path))
+    assert (
+        result.stdout == "已导入 17 条（第一组 8 条，第二组 3 条，第三组 2 条，第五组 2 条，第九组 2 条）\n"
+    )
+    assert reports(empty) == reports(demo)
+    # the same file again adds nothing
+    again = invoke(empty, "import", str(path))
+    assert again.stdout == "已导入 0 条，跳过已导入过的 17 条\n"
+    assert reports(empty) == reports(demo)
+
+
+def test_export_csv_shape(demo):
+    out = invoke(demo, "export").stdout
+    assert out.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(out.lstrip("\ufeff"))))
+    assert (
+        rows[0]
+        == EXPORT_COLUMNS
+        == ["编号", *IMPORT_COLUMNS[:11], "交办日期", *IMPORT_COLUMNS[11:], "整改过程"]
+    )
+    assert len(rows) == 18  # 17 live rows (the voided duplicate is not exported) + header
+    by_id = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+    g5 = by_id["G5-20200327-001"]
+    assert (g5["交办情况"], g5["交办日期"], g5["整改期限"], g5["整改过程"]) == (
+        "海盐县综合行政执法局", "2020-03-27", "2020-04-05",
+        "2020-03-27 交办海盐县综合行政执法局，期限2020-03-28；2020-03-28 期限2020-04-05",
+    )  # fmt: skip
+    visit = by_id["G1-20200326-003"]
+    assert (visit["问题隐患内容"], visit["是否为重大"], visit["整改过程"]) == ("", "", "")
+    assert by_id["G2-20200327-002"]["行业领域"] == "寄递物流"  # the amended value
+
+
+def test_export_xlsx_typed_dates_filter_and_frozen_header(demo, tmp_path):
+    path = tmp_path / "e.xlsx"
+    invoke(demo, "export", "--format", "xlsx", "--output", str(path))
+    ws = openpyxl.load_workbook(path)["暗访记录"]
+    assert [c.value for c in ws[1]] == EXPORT_COLUMNS
+    assert ws.freeze_panes == "B2" and ws.auto_filter.ref == "A1:P18"
+    assert ws["C2"].is_date and ws["C2"].number_format == "yyyy-mm-dd"
+    assert ws.column_dimensions["I"].width == 44
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_import_csv_encodings(empty, tmp_path, encoding):
+    text = ("组别,日期,镇（街道）,行业领域,企业（场所）名称,问题隐患内容,是否为重大,交办情况,整改期限\n"
+            "第三组,2020/3/27,魏塘街道,燃气,𠮷祥饭店,无证经营瓶装液化气,是,嘉善县综合行政执法局,2020年4月3日\n"
+            "3,3月27日,魏塘街道,消防,嘉善某超市,,,,\n")  # fmt: skip
+    path = tmp_path / "in.csv"
+    path.write_bytes(text.encode(encoding))
+    assert invoke(empty, "import", str(path)).stdout == "已导入 2 条（第三组 2 条）\n"
+    data = json.loads(invoke(empty, "report", "--date", "3-27", "--group", "3", "--format", "json").stdout)[
+        "groups"
+    ][0]
+    assert (
+        data["day"]["sites"],
+        data["day"]["hazards"],
+        data["day"]["major"],
+        data["day"]["handed_over"],
+    ) == (2, 1, 1, 1)
+    assert data["findings"][0]["site"] == "𠮷祥饭店" and data["findings"][0]["deadline"] == "2020-04-03"
+    assert data["day"]["counties"] == ["嘉善县"]
+
+
+def test_undecodable_csv_names_offset(empty, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes("组别,日期\n".encode() + b"\xff\xfe\x80\x81\x82")
+    result = invoke(empty, "import", str(path))
+    assert result.exit_code == 1
+    assert (
+        "bad.csv 既不是 UTF-8 也不是 GB18030 编码（第 15 字节处无法解码）；请用 --encoding 指定编码"
+        in result.stderr
+    )
+    latin = invoke(empty, "import", str(path), "--encoding", "ascii")
+    assert latin.exit_code == 1 and "无法按 ascii 解码（第 1 字节处）" in latin.stderr
+
+
+def test_every_bad_row_is_listed_and_nothing_written(empty, tmp_path):
+    text = ("组别,日期,镇（街道）,行业领域,企业（场所）名称,问题隐患内容,是否为重大,整改期限,整改完成日期\n"
+            "1,3-27,新兴街道,消防,好的一行,隐患,否,,\n"
+            "10,3-27,新兴街道,消防,组别不对,隐患,否,,\n"
+            "1,3-32,新兴街道,消防,日期不对,隐患,否,,\n"
+            "1,3-27,新兴街道,餐饮,行业不对,隐患,否,,\n"
+            "1,3-27,新兴街道,消防,,隐患,否,,\n"
+            "1,3-27,新兴街道,消防,重大不对,隐患,也许,,\n"
+            "1,3-27,新兴街道,消防,期限不对,隐患,否,3-20,\n"
+            "1,3-27,新兴街道,消防,整改早于发现,隐患,否,,3-26\n"
+            "1,3-27,新兴街道,消防,=公式,\"含\x1b控制符\",否,,\n")  # fmt: skip
+    path = tmp_path / "bad.csv"
+    path.write_text(text, encoding="utf-8")
+    before = tree_digest(empty)
+    result = invoke(empty, "import", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "错误：bad.csv 有 8 处错误，整个文件未导入：",
+        "  第 3 行：组别“10”无效：应为 1 到 9，或写成“第一组”这样的组名",
+        "  第 4 行：日期“3-32”不是真实存在的日期",
+        "  第 5 行：行业领域“餐饮”不在 sectors.yaml 中；可选：道路交通、危险化学品、消防、建筑施工、城镇燃气、特种设备、工贸、森林防火、自然灾害防治、水上交通、农业机械、供电供水、寄递物流、其他",
+        "  第 6 行：企业（场所）名称不能为空",
+        "  第 7 行：是否为重大应填“是”或“否”，实际是“也许”",
+        "  第 8 行：整改期限 2020-03-20 早于暗访日期 2020-03-27",
+        "  第 9 行：整改完成日期 2020-03-26 早于日期 2020-03-27",
+        "  第 10 行：问题隐患内容含有无法保存的控制字符（U+001B），请删除后重试",
+    ]
+    assert tree_digest(empty) == before
+
+
+def test_bad_header_and_wrong_file_type(empty, tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text("组别,日期,名称,备注\n1,3-27,x,y\n", encoding="utf-8")
+    result = invoke(empty, "import", str(path))
+    assert result.exit_code == 1
+    assert (
+        "h.csv 的表头不对：缺少列：镇（街道）、行业领域、企业（场所）名称；不认识的列：名称、备注。"
+        in result.stderr
+    )
+    txt = tmp_path / "x.txt"
+    txt.write_text("x")
+    assert invoke(empty, "import", str(txt)).exit_code == 2
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("not a zip")
+    bad = invoke(empty, "import", str(fake))
+    assert bad.exit_code == 1 and "fake.xlsx 不是有效的 Excel 工作簿（.xlsx）" in bad.stderr
+
+
+def test_blank_form_has_header_dropdowns_and_date_validation(empty, tmp_path):
+    path = tmp_path / "form.xlsx"
+    assert invoke(empty, "form", "--group", "第三组", "--date", "3-28", "--output", str(path)).exit_code == 0
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["第三组", "选项"] and wb["选项"].sheet_state == "hidden"
+    ws = wb["第三组"]
+    assert (ws["A1"].value, ws["A2"].value, ws["E2"].value) == (
+        "暗访检查日报表",
+        "组别：第三组",
+        "时间：3月28日（2020-03-28）",
+    )
+    assert [c.value for c in ws[6]] == ["行业领域", "镇（街道）", "企业（场所）名称", "地址", "问题隐患内容", "是否为重大",
+                                        "是否留存影像资料", "交办情况", "整改期限"]  # fmt: skip
+    validations = {str(v.sqref): v for v in ws.data_validations.dataValidation}
+    assert validations["A7:A46"].formula1 == "=选项!$A$1:$A$14"
+    assert validations["F7:F46 G7:G46"].formula1 == '"是,否"'
+    assert validations["I7:I46"].type == "date" and validations["I7:I46"].formula1 == "DATE(2020,3,28)"
+    assert [wb["选项"].cell(r, 1).value for r in (1, 3, 14)] == ["道路交通", "消防", "其他"]
+    assert ws.print_title_rows == "$6:$6" and ws.page_setup.orientation == "landscape"
+
+
+def test_filled_form_imports(empty, tmp_path):
+    path = tmp_path / "form.xlsx"
+    invoke(empty, "form", "--group", "3", "--date", "3-28", "--output", str(path))
+    wb = openpyxl.load_workbook(path)
+    ws = wb["第三组"]
+    rows = [
+        ["消防", "魏塘街道", "嘉善县某出租房", "谈公路1号", "楼道堆放杂物", "否", "是", "已当场整改", None],
+        [
+            "工贸",
+            "姚庄镇",
+            "某木业",
+            "宝群路2号",
+            "粉尘未清扫",
+            "是",
+            "是",
+            "已交办嘉善县应急管理局",
+            "2020-04-05",
+        ],
+        ["燃气", "姚庄镇", "某饭店", None, None, None, None, None, None],
+    ]
+    for r, values in enumerate(rows, start=7):
+        for c, value in enumerate(values, start=1):
+            ws.cell(r, c).value = value
+    wb.save(path)
+    assert invoke(empty, "import", str(path)).stdout == "已导入 3 条（第三组 3 条）\n"
+    data = json.loads(invoke(empty, "report", "--date", "3-28", "--group", "3", "--format", "json").stdout)[
+        "groups"
+    ][0]
+    assert [data["day"][k] for k in ("sites", "hazards", "major", "rectified", "handed_over")] == [
+        3,
+        2,
+        1,
+        1,
+        1,
+    ]
+    assert data["day"]["towns"] == ["魏塘街道", "姚庄镇"]
+    assert [(f["handover"], f["deadline"], f["rectified"]) for f in data["findings"]] == [
+        ("", None, True), ("嘉善县应急管理局", "2020-04-05", False),
+    ]  # fmt: skip
+    assert invoke(empty, "import", str(path)).stdout == "已导入 0 条，跳过已导入过的 3 条\n"
+
+
+def test_blank_form_imports_nothing(empty, tmp_path):
+    path = tmp_path / "form.xlsx"
+    invoke(empty, "form", "--group", "3", "--date", "3-28", "--output", str(path))
+    result = invoke(empty, "import", str(path))
+    assert (result.exit_code, result.stderr) == (1, "错误：form.xlsx 中没有数据行\n")
+
+
+def test_roster_workbook(empty, tmp_path):
+    path = tmp_path / "roster.xlsx"
+    assert invoke(empty, "groups", "--format", "xlsx", "--output", str(path)).exit_code == 0
+    ws = openpyxl.load_workbook(path).active
+    assert ws["A1"].value == "暗访检查人员分组安排"
+    assert [c.value for c in ws[3]] == ["组别", "督查区域", "组长", "成员", "专家", "联络员", "联系电话"]
+    assert [ws.cell(4, c).value for c in (1, 2, 3, 6, 7)] == [
+        "第一组",
+        "南湖区",
+        "曹雪怡\n（市消防救援支队副支队长）",
+        "程显洪",
+        "13738267422",
+    ]
+    assert ws.cell(12, 4).value.splitlines() == [
+        "市经信局：（待报）",
+        "市应急管理局：（待报）",
+        "市市场监管局：（待报）",
+        "市消防救援支队：（待报）",
+    ]
+
+
+def test_report_summary_has_charts_by_group_and_sector(demo, tmp_path):
+    path = tmp_path / "r.xlsx"
+    invoke(demo, "report", "--date", "3-27", "--format", "xlsx", "--output", str(path))
+    ws = openpyxl.load_workbook(path)["汇总"]
+    charts = ws._charts
+    assert len(charts) == 2
+    titles = ["".join(r.t for p in c.title.tx.rich.p for r in p.r) for c in charts]
+    assert titles == ["各组发现问题隐患", "各行业领域发现问题隐患（累计）"]
+    group_chart, sector_chart = charts
+    assert [s.val.numRef.f for s in group_chart.series] == ["'汇总'!$D$4:$D$12", "'汇总'!$I$4:$I$12"]
+    first = int(re.search(r"\$F\$(\d+):", sector_chart.series[0].val.numRef.f).group(1))
+    assert ws.cell(first, 1).value == "道路交通" and ws.cell(first + 2, 1).value == "消防"
+    assert [ws.cell(first + 2, c).value for c in (4, 6)] == [3, 3]
