@@ -9,11 +9,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from tests.conftest import tree_digest
 
 from anfang.cli import cli
 from anfang.flat import EXPORT_COLUMNS, IMPORT_COLUMNS
 from anfang.workspace import init_workspace
+from tests.conftest import tree_digest
 
 DAYS = ["3-25", "3-26", "3-27", "3-28", "3-29", "3-30", "3-31", "4-4", "4-15"]
 

@@ -100,7 +100,10 @@ def save(data: bytes, output: str | Path, default_name: str) -> Path:
     return path
 
 
-def dump_json(data) -> str:
+def dump_json(data, compact: bool = False) -> str:
+    """Compact for the outputs that can be large (the C encoder; indent would use the slow one)."""
+    if compact:
+        return json.dumps(data, ensure_ascii=False) + "\n"
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -250,7 +253,7 @@ def list_(
     if fmt == "json":
         from anfang.ledger import listed_finding_data
 
-        click.echo(dump_json([listed_finding_data(f) for f in findings]), nl=False)
+        click.echo(dump_json([listed_finding_data(f) for f in findings], compact=True), nl=False)
     elif fmt == "csv":
         from anfang.tables import csv_text
 
@@ -389,7 +392,7 @@ def overdue(app: App, date_text: str | None, group: tuple[str, ...], fmt: str) -
     day = app.date(date_text)
     found = overdue_findings(read_records(app), day, sorted({app.group(g) for g in group}) or None)
     if fmt == "json":
-        click.echo(dump_json([overdue_data(f, day) for f in found]), nl=False)
+        click.echo(dump_json([overdue_data(f, day) for f in found], compact=True), nl=False)
         return
     rows = overdue_rows(found, {g.number: g.name for g in app.config.groups}, day)
     if fmt == "md":
@@ -529,17 +532,18 @@ def announce(path: Path) -> None:
 @pass_app
 def report(app: App, date_text: str | None, group: tuple[str, ...], fmt: str, output: str | None) -> None:
     """暗访检查日报表（附件2）：当日及截至当日的累计情况。"""
+    from anfang.columnar import read_frame
     from anfang.report import build_report
 
     day = app.date(date_text, "报表日期")
     numbers = sorted({app.group(g) for g in group}) or None
-    result = build_report(read_records(app), app.config, day, numbers)
+    result = build_report(read_frame(app.workspace.logs_dir, app.workspace.root)[0], app.config, day, numbers)
     suffix = "" if numbers is None else "-" + "".join(app.config.group(n).name for n in numbers)
     name = f"暗访检查日报表-{day.isoformat()}{suffix}.{fmt}"
     if fmt == "json":
         from anfang.render.report_json import report_json
 
-        written = emit(dump_json(report_json(result)), output, name)
+        written = emit(dump_json(report_json(result), compact=True), output, name)
     elif fmt == "md":
         from anfang.render.report_markdown import report_markdown
 

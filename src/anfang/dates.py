@@ -6,6 +6,7 @@ Groups: 5, 第五组, 第5组, 五.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime, timedelta, timezone
 
@@ -32,6 +33,11 @@ _MONTH_DAY = re.compile(r"^(\d{1,2})(?:-|月)(\d{1,2})日?$")
 def parse_date(text: str, year: int, field: str = "日期") -> date:
     """Parse a user's date; `year` is the campaign year for M-D forms."""
     value = str(text).strip()
+    if len(value) == 10 and value[4] == "-" and value[7] == "-":  # the common case, fast
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
     if value in ("today", "今天"):
         return today()
     if value in ("yesterday", "昨天"):
@@ -61,16 +67,17 @@ def chinese_number(n: int) -> str:
     return ("" if tens == 1 else CHINESE_DIGITS[tens]) + "十" + ("" if ones == 0 else CHINESE_DIGITS[ones])
 
 
+_FROM_CHINESE = {chinese_number(n): n for n in range(1, 100)}
+
+
 def _from_chinese(text: str) -> int | None:
-    for n in range(1, 100):
-        if chinese_number(n) == text:
-            return n
-    return None
+    return _FROM_CHINESE.get(text)
 
 
 _GROUP = re.compile(r"^(?:第)?\s*([0-9]+|[一二三四五六七八九十]+)\s*(?:组)?$")
 
 
+@functools.lru_cache(maxsize=256)  # an import repeats the same few spellings many times
 def parse_group(text: str | int, group_count: int) -> int:
     """Parse `5`, `第五组`, `第5组` or `五` into a group number within 1..group_count."""
     value = str(text).strip()

@@ -158,6 +158,8 @@ _ID = re.compile(r"^G(\d+)-(\d{8})-(\d+)$")
 
 
 def _cell_text(value) -> str:
+    if type(value) is str:
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, datetime):

@@ -29,6 +29,7 @@ from anfang.flat import (
 from anfang.model import DEADLINE, FINDING, HANDOVER, RECTIFY, VISIT, Record
 from anfang.recording import make_id, writer_log
 from anfang.store import append_batch, read_logs, sequence_of
+from anfang.textsafe import restore
 from anfang.workspace import Workspace
 
 MAX_LISTED_ERRORS = 200
@@ -66,19 +67,14 @@ def decode_csv(raw: bytes, label: str, encoding: str | None) -> str:
             ) from None
 
 
-def _restore_formula_guard(value: str) -> str:
-    from anfang.textsafe import restore
-
-    return restore(value)
-
-
 def csv_rows(path: Path, encoding: str | None) -> tuple[list[str], Iterator[tuple[int, list]]]:
     text = decode_csv(path.read_bytes(), path.name, encoding)
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, None)
     if header is None:
         raise AnfangError(f"{path.name} 是空文件")
-    rows = ((reader.line_num, [_restore_formula_guard(c) for c in row]) for row in reader)
+    # exported CSV guards formula-like text with a leading ': take it off again
+    rows = ((reader.line_num, [restore(c) if c[:1] == "'" else c for c in row]) for row in reader)
     return [h.strip() for h in header], rows
 
 

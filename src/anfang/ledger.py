@@ -65,7 +65,7 @@ class Finding:
 
 
 def site_key(name: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", name).split()).casefold()
+    return "".join(unicodedata.normalize("NFKC", name).split()).lower()
 
 
 def _event_order(record: Record) -> tuple:

@@ -1,19 +1,22 @@
 """State -> the daily report of 附件2 for a date, with to-date figures. Pure: no I/O.
 
+Computed column-wise (pandas) from the logs' frame, so a campaign of millions of findings
+reports in seconds; stateframe.state_as_of follows the same rules as the reference ledger.
+
 Counted as of the end of D: observations dated D (daily) or on/before D (to date), each in its
 state on D; events dated after D do not count. See DESIGN.md, "The report".
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
+import pandas as pd
+
 from anfang.config import Config, Group
-from anfang.ledger import Finding, findings_as_of
-from anfang.model import Record
-from anfang.overdue import overdue_findings
+from anfang.ledger import Finding
+from anfang.stateframe import amendments, as_findings, state_as_of, with_details
 
 
 @dataclass(frozen=True)
@@ -33,19 +36,6 @@ class Figures:
         return (self.sites, self.hazards, self.major, self.rectified, self.handed_over)
 
 
-def figures(observations: Iterable[Finding]) -> Figures:
-    """Figures of one group's observations (any span of days): sites are counted per day."""
-    items = list(observations)
-    found = [f for f in items if f.is_finding]
-    return Figures(
-        sites=len({f.site_key for f in items}),
-        hazards=len(found),
-        major=sum(f.major for f in found),
-        rectified=sum(f.rectified is not None for f in found),
-        handed_over=sum(bool(f.handover) for f in found),
-    )
-
-
 @dataclass(frozen=True)
 class GroupReport:
     group: Group
@@ -53,7 +43,11 @@ class GroupReport:
     to_date: Figures
     days_on_site: int
     places: tuple[tuple[str, tuple[str, ...]], ...]  # (县市区, (镇街道, …)) in order of visit
-    findings: tuple[Finding, ...]  # the day's findings: the form's table
+    finding_rows: pd.DataFrame = field(repr=False, compare=False)  # the day's findings: the form's table
+
+    @property
+    def findings(self) -> list[Finding]:
+        return as_findings(self.finding_rows)
 
     @property
     def visited(self) -> bool:
@@ -74,8 +68,14 @@ class Report:
     config: Config
     groups: tuple[GroupReport, ...]
     city: bool  # all groups: the city summary comes first
-    overdue: tuple[Finding, ...]  # open findings past 整改期限 on `date`, oldest first
-    sectors: tuple[tuple[str, int, int], ...]  # (行业领域, findings that day, findings to date)
+    overdue_rows: pd.DataFrame = field(
+        repr=False, compare=False
+    )  # open, past 整改期限 on `date`, oldest first
+    sectors: tuple[tuple[str, int, int], ...] = ()  # (行业领域, findings that day, findings to date)
+
+    @property
+    def overdue(self) -> list[Finding]:
+        return as_findings(self.overdue_rows)
 
     @property
     def total_day(self) -> Figures:
@@ -95,48 +95,64 @@ class Report:
         return [f for g in self.groups for f in g.findings if f.major]
 
 
-def _places(observations: list[Finding]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _places(today: pd.DataFrame) -> tuple[tuple[str, tuple[str, ...]], ...]:
     places: dict[str, dict[str, None]] = {}
-    for f in sorted(observations, key=lambda f: (f.recorded_at, f.id)):
-        places.setdefault(f.county, {}).setdefault(f.town, None)
+    for county, town in today.sort_values(["recorded_at", "id"])[["county", "town"]].itertuples(index=False):
+        places.setdefault(county, {}).setdefault(town, None)
     return tuple((county, tuple(towns)) for county, towns in places.items())
 
 
-def _order(findings: Iterable[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (f.date, f.recorded_at, f.id))
+def _figures_by_group(rows: pd.DataFrame, numbers: list[int]) -> dict[int, Figures]:
+    """Figures per group; sites are counted per day and summed (a site visited on two days
+    counts twice, as the daily reports add up). Works on the few columns it needs."""
+    sites = (
+        rows[["group", "date", "site_key"]]
+        .groupby(["group", "date"])["site_key"]
+        .nunique()
+        .groupby("group")
+        .sum()
+    )
+    found = rows.loc[rows["is_finding"], ["group", "major", "rectified", "handover"]]
+    found = found.assign(handed=found["handover"] != "", fixed=found["rectified"].notna())
+    counts = found.groupby("group").agg(hazards=("major", "size"), major=("major", "sum"),
+                                        rectified=("fixed", "sum"), handed_over=("handed", "sum"))  # fmt: skip
+    empty = pd.Series(0, index=counts.columns)
+    return {
+        n: Figures(int(sites.get(n, 0)), *(int(v) for v in (counts.loc[n] if n in counts.index else empty)))
+        for n in numbers
+    }
 
 
-def build_report(records: list[Record], config: Config, day: date, groups: list[int] | None = None) -> Report:
-    """The report for `day`: every group (city report) or only `groups`."""
+def build_report(frame: pd.DataFrame, config: Config, day: date, groups: list[int] | None = None) -> Report:
+    """The report for `day` from the logs' frame (columnar.read_frame): every group, or `groups`."""
     numbers = groups or [g.number for g in config.groups]
-    state = [f for f in findings_as_of(records, day) if f.group in numbers]
-    by_group: dict[int, list[Finding]] = {n: [] for n in numbers}
-    for f in state:
-        by_group[f.group].append(f)
+    state = state_as_of(frame, day)
+    amends = amendments(frame)
+    if groups:
+        state = state[state["group"].isin(numbers)]
+    today = state[state["date"] == pd.Timestamp(day)]
+    daily, to_date = _figures_by_group(today, numbers), _figures_by_group(state, numbers)
+    days_on_site = state.groupby("group")["date"].nunique()
     reports = []
     for number in numbers:
-        observations = by_group[number]
-        today = [f for f in observations if f.date == day]
-        days = sorted({f.date for f in observations})
-        to_date = sum((figures(f for f in observations if f.date == d) for d in days), Figures())
+        mine = today[today["group"] == number]
+        found = mine[mine["is_finding"]].sort_values(["date", "recorded_at", "id"])
         reports.append(
             GroupReport(
                 group=config.group(number),
-                day=figures(today),
-                to_date=to_date,
-                days_on_site=len(days),
-                places=_places(today),
-                findings=tuple(_order(f for f in today if f.is_finding)),
+                day=daily[number],
+                to_date=to_date[number],
+                days_on_site=int(days_on_site.get(number, 0)),
+                places=_places(mine),
+                finding_rows=with_details(frame, found, amends),
             )
         )
-    overdue = overdue_findings(records, day, numbers)
-    found = [f for f in state if f.is_finding]
+    late = state[state["is_finding"] & state["rectified"].isna() & (state["deadline"] < pd.Timestamp(day))]
+    overdue = with_details(frame, late.sort_values(["deadline", "date", "id"]), amends)
+    found = state.loc[state["is_finding"], ["sector", "date"]]
+    by_sector = found.groupby("sector").size()
+    by_sector_today = found[found["date"] == pd.Timestamp(day)].groupby("sector").size()
     sectors = tuple(
-        (
-            s.name,
-            sum(f.sector == s.name and f.date == day for f in found),
-            sum(f.sector == s.name for f in found),
-        )
-        for s in config.sectors
+        (s.name, int(by_sector_today.get(s.name, 0)), int(by_sector.get(s.name, 0))) for s in config.sectors
     )
-    return Report(day, config, tuple(reports), city=groups is None, overdue=tuple(overdue), sectors=sectors)
+    return Report(day, config, tuple(reports), city=groups is None, overdue_rows=overdue, sectors=sectors)

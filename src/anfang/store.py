@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import io
 import os
 import re
 import zlib
@@ -72,7 +71,12 @@ _UNESCAPE = re.compile(r"\\(.)")
 _UNESCAPED = {"n": "\n", "r": "\r", "\\": "\\"}
 
 
+_PLAIN = re.compile(r"[^=+\-@\t\r'\\\n][^\\\n\r]*")  # text that needs neither guard nor escape
+
+
 def _escape(value: str) -> str:
+    if not value or _PLAIN.fullmatch(value):
+        return value
     value = neutralize(value)
     if "\\" in value or "\n" in value or "\r" in value:
         value = value.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
@@ -102,10 +106,15 @@ def encode_record(record: Record) -> bytes:
         ";".join(record.photos), record.handover, _day(record.deadline), _day(record.rectified),
         record.reason, ";".join(record.fields), record.origin, record.by, record.recorded_at,
     ]  # fmt: skip
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="").writerow([_escape(v) for v in values])
-    body = buffer.getvalue().encode("utf-8")
+    body = ",".join(map(_csv_field, map(_escape, values))).encode("utf-8")
     return body + b",%08x\n" % zlib.crc32(body)
+
+
+def _csv_field(value: str) -> str:
+    """Minimal CSV quoting, as csv.writer does it (newlines never occur: they are escaped)."""
+    if "," in value or '"' in value:
+        return '"' + value.replace('"', '""') + '"'
+    return value
 
 
 def _checked_body(line: bytes) -> bytes | None:

@@ -10,15 +10,14 @@ EXCEL_CELL_LIMIT = 32767
 
 # C0 controls except tab/newline/CR, DEL-adjacent C1 controls (terminal escapes), and the two
 # XML non-characters: none of them can be stored in an xlsx cell or shown safely in a terminal.
-_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def check_text(field: str, value: str, *, multiline: bool = False) -> str:
     """Return `value` if it can be stored as-is; raise a usage error that names the field."""
-    bad = _FORBIDDEN.search(value) or _SURROGATE.search(value)
+    bad = _FORBIDDEN.search(value)
     if bad:
         raise AnfangError(f"{field}含有无法保存的控制字符（U+{ord(bad.group()):04X}），请删除后重试")
     if not multiline and ("\n" in value or "\r" in value):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from anfang.ledger import finding_data
-from anfang.overdue import overdue_data
 from anfang.report import Figures, Report
+from anfang.stateframe import findings_json, overdue_json
 
 
 def _figures(f: Figures) -> dict:
@@ -22,11 +21,11 @@ def report_json(report: Report) -> dict:
                 "region": g.group.region,
                 "day": {"counties": g.counties, "towns": g.towns, **_figures(g.day)},
                 "to_date": {**_figures(g.to_date), "days_on_site": g.days_on_site},
-                "findings": [finding_data(f) for f in g.findings],
+                "findings": findings_json(g.finding_rows),
             }
             for g in report.groups
         ],
         "total": {"day": _figures(report.total_day), "to_date": _figures(report.total_to_date)},
         "missing": report.missing,
-        "overdue": [overdue_data(f, report.date) for f in report.overdue],
+        "overdue": overdue_json(report.overdue_rows, report.date),
     }
