@@ -25,7 +25,7 @@ from anfang.model import (
     VOID,
     Record,
 )
-from anfang.recording import make_id, writer_log
+from anfang.recording import destination, make_id
 from anfang.store import append
 from anfang.textsafe import check_text
 from anfang.workspace import Workspace
@@ -124,9 +124,10 @@ def amend_change(target: Target, values: dict, config: Config, today: date) -> d
     return {"kind": AMEND, "date": today, "fields": tuple(sorted(clean)), **clean}
 
 
-def append_change(workspace: Workspace, target: Target, change: dict, by: str) -> Record:
-    """Write the change to the log of the finding's group."""
+def append_change(workspace: Workspace, target: Target, change: dict, by: str, force: bool = False) -> Record:
+    """Write the change to this writer's log (standalone: the finding's group's log)."""
     group = target.record.group
+    log, tag = destination(workspace, group, force)
     recorded_at = dates.now().isoformat(timespec="seconds")
     row = {
         "ref": target.record.id, "group": group, "county": "", "town": "", "sector": "", "site": "",
@@ -136,6 +137,6 @@ def append_change(workspace: Workspace, target: Target, change: dict, by: str) -
     row.update(change)
 
     def build(sequence: int) -> Record:
-        return Record(id=make_id(group, row["date"], sequence), **row)
+        return Record(id=make_id(group, row["date"], sequence, tag), **row)
 
-    return append(writer_log(workspace, group), build)
+    return append(log, build)

@@ -23,6 +23,7 @@ class CheckInput:
     records: list[Record]
     read_problems: list[Problem]  # torn or unreadable lines, from the store
     day: date
+    root: Path | None = None  # the workspace, for its sync history
 
 
 Check = Callable[[CheckInput], list[Problem]]
@@ -135,7 +136,30 @@ def notice_days_on_site(data: CheckInput) -> list[Problem]:
     return problems
 
 
-NOTICE_CHECKS: list[Check] = [notice_missing_groups, notice_days_on_site]
+def notice_last_sync(data: CheckInput) -> list[Problem]:
+    """On a synced workspace: when each group's records last arrived (a group that has sent
+    nothing on the day is visible)."""
+    if data.root is None or not (data.root / ".git").is_dir():
+        return []
+    from anfang.sync import last_synced
+
+    problems = []
+    for g in data.config.groups:
+        when = last_synced(data.root, f"group-{g.number}.csv")
+        if when is None:
+            problems.append(Problem(g.name, None, "还没有同步过任何记录"))
+        elif when[:10] < data.day.isoformat():
+            problems.append(
+                Problem(
+                    g.name,
+                    None,
+                    f"最后一次同步在 {when[:16].replace('T', ' ')}，{month_day(data.day)}尚未同步",
+                )
+            )
+    return problems
+
+
+NOTICE_CHECKS: list[Check] = [notice_missing_groups, notice_days_on_site, notice_last_sync]
 
 
 @dataclass(frozen=True)

@@ -113,11 +113,48 @@ def dump_json(data, compact: bool = False) -> str:
 @cli.command()
 @click.argument("directory", default=".", metavar="[目录]")
 @click.option("--example", is_flag=True, help="同时放入示例记录（虚构的几天暗访数据），便于试用")
-def init(directory: str, example: bool) -> None:
-    """用内置的攻坚行动配置创建工作区。"""
-    workspace = init_workspace(Path(directory), example=example)
-    click.echo(f"已创建工作区：{workspace.root}")
-    click.echo("配置在 data/ 下（campaign.yaml、groups.yaml、sectors.yaml），可按实际修改。")
+@click.option(
+    "--remote",
+    default=None,
+    metavar="地址",
+    help="同步用的 git 仓库地址（共享盘上的裸仓库，或内网 Gitea/GitLab）",
+)
+@click.option("--office", is_flag=True, help="与 --remote 一起：市安委办，在空仓库中创建攻坚行动工作区")
+@click.option(
+    "--group",
+    "-g",
+    "group",
+    default=None,
+    metavar="组别",
+    help="与 --remote 一起：这台电脑是该组联络员的电脑",
+)
+def init(directory: str, example: bool, remote: str | None, office: bool, group: str | None) -> None:
+    """用内置的攻坚行动配置创建工作区；或用 --remote 创建/获取需要同步的工作区。"""
+    target = Path(directory)
+    if remote is None:
+        if office or group:
+            raise UsageError("--office 和 --group 要与 --remote 一起使用")
+        workspace = init_workspace(target, example=example)
+        click.echo(f"已创建工作区：{workspace.root}")
+        click.echo("配置在 data/ 下（campaign.yaml、groups.yaml、sectors.yaml），可按实际修改。")
+        return
+    from anfang import sync
+
+    if office == bool(group) or example:
+        raise UsageError("--remote 需要且只能与 --office 或 --group N 之一一起使用（不能加 --example）")
+    if office:
+        workspace = sync.init_office(target, remote)
+        click.echo(f"已创建攻坚行动工作区：{workspace.root}（市安委办）。运行 anfang sync 发布到 {remote}。")
+    else:
+        from anfang.config import load_config
+        from anfang.workspace import bundled
+
+        number = parse_group(group, len(load_config([bundled("data")]).groups))
+        workspace = sync.init_group(target, remote, number)
+        name = workspace.config.group(number).name
+        click.echo(
+            f"已获取攻坚行动工作区：{workspace.root}。这台电脑记录{name}的暗访情况；记录后运行 anfang sync 同步。"
+        )
 
 
 @cli.command()
@@ -194,6 +231,7 @@ def sectors(app: App, fmt: str, output: str | None) -> None:
 @click.option("--deadline", "deadline_text", default=None, metavar="日期", help="整改期限")
 @click.option("--rectified", is_flag=True, help="已当场完成整改")
 @click.option("--by", default="", metavar="姓名", help="记录人（默认：本组联络员）")
+@click.option("--force", is_flag=True, help="在登记为其他组的电脑上代录本组记录")
 @pass_app
 def log(app: App, **options) -> None:
     """记录一次现场暗访（及其中发现的一条问题隐患）。
@@ -420,7 +458,7 @@ def check(app: App, date_text: str | None, as_json: bool) -> None:
 
     day = app.date(date_text)
     contents = read_logs(app.workspace.logs_dir, app.workspace.root)
-    result = run_checks(CheckInput(app.config, contents.records, contents.problems, day))
+    result = run_checks(CheckInput(app.config, contents.records, contents.problems, day, app.workspace.root))
     if as_json:
         as_dicts = lambda ps: [{"file": p.file, "line": p.line, "message": p.message} for p in ps]  # noqa: E731
         click.echo(
@@ -561,6 +599,23 @@ def report(app: App, date_text: str | None, group: tuple[str, ...], fmt: str, ou
 def _terminate(signum, frame) -> None:
     """SIGTERM (cron's timeout, a shutdown) unwinds like Ctrl-C, so temp files are removed."""
     raise SystemExit(128 + signum)
+
+
+@cli.command(name="sync")
+@pass_app
+def sync_(app: App) -> None:
+    """同步：发送本机的新记录，获取其他组的记录（git）。离线时保留本机记录，下次一起发送。"""
+    from anfang import sync
+
+    result = sync.sync(app.workspace)
+    names = {f"group-{g.number}.csv": g.name for g in app.config.groups} | {"office.csv": "市安委办"}
+    if result.published:
+        click.echo("已发布攻坚行动工作区。")
+    click.echo(f"已发送 {result.sent} 条。" if result.sent else "本机没有新记录要发送。")
+    for name, count in sorted(result.arrived.items()):
+        click.echo(f"{names.get(name, name)} 新增 {count} 条")
+    if not result.arrived:
+        click.echo("没有收到新记录。")
 
 
 def main() -> None:

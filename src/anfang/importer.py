@@ -27,7 +27,7 @@ from anfang.flat import (
     parse_row,
 )
 from anfang.model import DEADLINE, FINDING, HANDOVER, RECTIFY, VISIT, Record
-from anfang.recording import make_id, writer_log
+from anfang.recording import destination, make_id
 from anfang.store import append_batch, read_logs, sequence_of
 from anfang.textsafe import restore
 from anfang.workspace import Workspace
@@ -195,20 +195,23 @@ def import_rows(workspace: Workspace, rows: list[ImportRow]) -> ImportResult:
     for row in fresh:
         by_group.setdefault(row.entry.group, []).append(row)
     recorded_at = dates.now().isoformat(timespec="seconds")
+    # every destination first: a group laptop refuses another group's rows before writing any
+    destinations = {group: destination(workspace, group) for group in by_group}
     for group, group_rows in sorted(by_group.items()):
-        append_batch(
-            writer_log(workspace, group), lambda seq, rs=group_rows: _records(rs, seq, known_ids, recorded_at)
-        )
+        log, tag = destinations[group]
+        append_batch(log, lambda seq, rs=group_rows, t=tag: _records(rs, seq, known_ids, recorded_at, t))
     return ImportResult(
         len(fresh), len(rows) - len(fresh), {g: len(rs) for g, rs in sorted(by_group.items())}
     )
 
 
-def _records(rows: list[ImportRow], sequence: int, known_ids: set[str], recorded_at: str) -> list[Record]:
+def _records(
+    rows: list[ImportRow], sequence: int, known_ids: set[str], recorded_at: str, tag: str
+) -> list[Record]:
     """The records for one group's rows. An exported 编号 is kept when it is free and above the
     file's newest sequence (so the next id read from the tail stays unique); kept ids go first,
     in order, then new ids follow."""
-    keep = sorted((r for r in rows if r.record_id and r.record_id not in known_ids and sequence_of(r.record_id) >= sequence),
+    keep = sorted((r for r in rows if r.record_id and not tag and r.record_id not in known_ids and sequence_of(r.record_id) >= sequence),
                   key=lambda r: sequence_of(r.record_id))  # fmt: skip
     kept = {id(r) for r in keep}
     ordered = keep + [r for r in rows if id(r) not in kept]
@@ -220,12 +223,14 @@ def _records(rows: list[ImportRow], sequence: int, known_ids: set[str], recorded
             record_id = row.record_id
         else:
             counter += 1
-            record_id = make_id(row.entry.group, row.entry.date, counter)
+            record_id = make_id(row.entry.group, row.entry.date, counter, tag)
         records.append(_observation(row, record_id, recorded_at))
         events += [(row, event, record_id) for event in row.later]
     for row, event, ref in events:
         counter += 1
-        records.append(_event(row, event, ref, make_id(row.entry.group, event.date, counter), recorded_at))
+        records.append(
+            _event(row, event, ref, make_id(row.entry.group, event.date, counter, tag), recorded_at)
+        )
     return records
 
 

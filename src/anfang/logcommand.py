@@ -10,7 +10,7 @@ import click
 from anfang import dates
 from anfang.errors import UsageError
 from anfang.prompts import ask, ask_yes_no
-from anfang.recording import VisitEntry, record_entry, validate_entry, writer_log
+from anfang.recording import VisitEntry, destination, record_entry, validate_entry
 from anfang.store import last_record
 
 REQUIRED = (
@@ -45,7 +45,7 @@ def run_log(app, options: dict) -> None:
     entry, warnings = validate_entry(entry, app.config, dates.today())
     for warning in warnings:
         click.echo(warning, err=True)
-    record = record_entry(app.workspace, entry)
+    record = record_entry(app.workspace, entry, options.get("force", False))
     group = app.config.group(record.group)
     what = f"问题隐患：{_short(record.hazard)}" if record.hazard else "未发现问题"
     click.echo(f"已记录 {record.id}  {group.name} {dates.month_day(record.date)} {record.site}  {what}")
@@ -75,7 +75,7 @@ def _ask_missing(app, options: dict) -> dict:
             "暗访日期", lambda raw: app.date(raw, "暗访日期").isoformat(), default="today"
         )
     day = app.date(options["date_text"], "暗访日期")
-    previous = last_record(writer_log(app.workspace, group.number))
+    previous = last_record(destination(app.workspace, group.number, force=True)[0])
     same_day = (
         previous if previous and previous.date == day and previous.kind in ("visit", "finding") else None
     )

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from anfang import dates
 from anfang.config import Config
+from anfang.dates import chinese_number
 from anfang.errors import AnfangError, UsageError, os_reason
+from anfang.identity import read_writer
 from anfang.model import FINDING, VISIT, Record
 from anfang.store import append
 from anfang.textsafe import check_text
@@ -43,13 +45,28 @@ class VisitEntry:
     by: str = ""
 
 
-def writer_log(workspace: Workspace, group: int) -> Path:
-    """The log this laptop writes for a group: one writer per file keeps syncing conflict-free."""
-    return workspace.logs_dir / f"group-{group}.csv"
+def destination(workspace: Workspace, group: int, force: bool = False) -> tuple[Path, str]:
+    """The log this laptop writes a record of `group` to, and the tag its new ids carry.
+
+    One writer per file keeps syncing conflict-free: a group's laptop writes only its own group's
+    records (unless forced: then to its own file, with ids tagged W<n>- so they never collide);
+    the office writes every group's records to its own file, with ids tagged B."""
+    writer = read_writer(workspace.root)
+    if writer is None:
+        return workspace.logs_dir / f"group-{group}.csv", ""
+    if writer.is_office:
+        return workspace.logs_dir / writer.log_name(), "B"
+    if writer.group != group and not force:
+        raise AnfangError(
+            f"这台电脑登记为第{chinese_number(writer.group)}组的联络员电脑，不能记录或修改"
+            f"第{chinese_number(group)}组的记录（确需代录请加 --force）"
+        )
+    return workspace.logs_dir / writer.log_name(), "" if writer.group == group else f"W{writer.group}-"
 
 
-def make_id(group: int, day: date, sequence: int) -> str:
-    return f"G{group}-{day:%Y%m%d}-{sequence:03d}"
+def make_id(group: int, day: date, sequence: int, tag: str = "") -> str:
+    """G1-20200327-003: group, visit (or event) date, and the writer file's sequence."""
+    return f"G{group}-{day:%Y%m%d}-{tag}{sequence:03d}"
 
 
 def validate_entry(entry: VisitEntry, config: Config, today: date) -> tuple[VisitEntry, list[str]]:
@@ -131,15 +148,16 @@ def store_evidence(workspace: Workspace, photo: Path) -> str:
     return name
 
 
-def record_entry(workspace: Workspace, entry: VisitEntry) -> Record:
-    """Append a validated entry to the group's log and return the record with its new id."""
+def record_entry(workspace: Workspace, entry: VisitEntry, force: bool = False) -> Record:
+    """Append a validated entry to this writer's log and return the record with its new id."""
+    log, tag = destination(workspace, entry.group, force)  # refuses before any photo is copied
     photos = tuple(store_evidence(workspace, p) for p in entry.photos)
     recorded_at = dates.now().isoformat(timespec="seconds")
     kind = FINDING if entry.hazard else VISIT
 
     def build(sequence: int) -> Record:
         return Record(
-            id=make_id(entry.group, entry.date, sequence), kind=kind, ref="", group=entry.group,
+            id=make_id(entry.group, entry.date, sequence, tag), kind=kind, ref="", group=entry.group,
             date=entry.date, county=entry.county, town=entry.town, sector=entry.sector,
             site=entry.site, address=entry.address, hazard=entry.hazard, major=entry.major,
             evidence=entry.evidence, photos=photos, handover=entry.handover,
@@ -147,4 +165,4 @@ def record_entry(workspace: Workspace, entry: VisitEntry) -> Record:
             reason="", fields=(), origin="", by=entry.by, recorded_at=recorded_at,
         )  # fmt: skip
 
-    return append(writer_log(workspace, entry.group), build)
+    return append(log, build)
