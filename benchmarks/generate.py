@@ -62,14 +62,12 @@ def generate(root: Path, findings: int, seed: int = 7) -> Workspace:
         seq = 0
         lines = [BOM + HEADER]
 
-        def emit(kind: str, day: date, **fields) -> str:
+        def emit(kind: str, day: date, number: int = group.number, out: list = lines, **fields) -> str:
             nonlocal seq
             seq += 1
-            record_id = f"G{group.number}-{day:%Y%m%d}-{seq:03d}"
-            lines.append(
-                encode_record(
-                    Record(id=record_id, kind=kind, group=group.number, date=day, **blank(**fields))
-                )
+            record_id = f"G{number}-{day:%Y%m%d}-{seq:03d}"
+            out.append(
+                encode_record(Record(id=record_id, kind=kind, group=number, date=day, **blank(**fields)))
             )
             return record_id
 

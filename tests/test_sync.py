@@ -178,7 +178,7 @@ def test_sync_of_thousands_of_records_takes_seconds(campaign):
     from anfang.model import Record
     from anfang.store import append_batch
 
-    remote, office, laptops = campaign
+    _, office, laptops = campaign
     fields = dict(kind="visit", ref="", group=5, date=date(2020, 3, 27), county="海盐县", town="镇", sector="消防",
                   address="", hazard="", major=False, evidence=False, photos=(), handover="", deadline=None,
                   rectified=None, reason="", fields=(), origin="", by="潘荣林", recorded_at="2020-03-27T20:00:00+08:00")  # fmt: skip
@@ -189,3 +189,16 @@ def test_sync_of_thousands_of_records_takes_seconds(campaign):
     assert result.exit_code == 0 and "已发送 2000 条。" in result.stdout
     assert invoke(office, "sync").stdout.splitlines()[-1] == "第五组 新增 2000 条"
     assert time.monotonic() - started < 20
+
+
+def test_init_option_combinations_are_usage_errors(tmp_path):
+    for args in (
+        ["--office"],
+        ["--group", "1"],
+        ["--remote", "x"],
+        ["--remote", "x", "--office", "--group", "1"],
+    ):
+        result = CliRunner().invoke(cli, ["init", str(tmp_path / "w"), *args])
+        assert result.exit_code == 2, args
+        assert "--remote" in result.stderr
+    assert not (tmp_path / "w").exists()

@@ -16,7 +16,7 @@ import click
 
 from anfang import __version__, clickzh
 from anfang.dates import parse_date, parse_group, today
-from anfang.errors import AnfangError
+from anfang.errors import AnfangError, UsageError
 from anfang.options import date_option, format_option, group_option, output_option
 from anfang.workspace import Workspace, find_workspace, init_workspace
 
