@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from anfang.config import Config
@@ -160,7 +160,49 @@ def notice_last_sync(data: CheckInput) -> list[Problem]:
     return problems
 
 
-NOTICE_CHECKS: list[Check] = [notice_missing_groups, notice_days_on_site, notice_last_sync]
+def notice_roster(data: CheckInput) -> list[Problem]:
+    """检查人员名单: the departments (and expert) whose names are still blank, against the due time."""
+    due = data.config.campaign.roster_due
+    passed = due is not None and datetime.combine(data.day, datetime.max.time()) > due
+    when = f"（报送截止 {due.month}月{due.day}日{due:%H:%M}{'，已过' if passed else ''}）" if due else ""
+    problems = []
+    for g in data.config.groups:
+        missing = [m.department for m in g.members if not m.name] + ([] if g.expert else ["专家"])
+        if missing:
+            problems.append(Problem(g.name, None, f"检查人员名单未报齐：{'、'.join(missing)}{when}"))
+    return problems
+
+
+def notice_same_day(data: CheckInput) -> list[Problem]:
+    """当日交办、当日上报: findings handed over after the day they were found (or not at all and
+    not fixed on the spot), and records entered after the end of the day after the visit."""
+    problems = []
+    by_id = {r.id: r for r in data.records}
+    for f in findings_as_of(data.records, data.day):
+        record = by_id[f.id]
+        if f.is_finding and f.date < data.day:
+            handed_on = min((c.date for c in f.history[1:] if c.kind == "handover"), default=f.handover_date)
+            fixed_on_spot = record.rectified == f.date
+            if record.handover == "" and not fixed_on_spot:
+                late = f"于 {handed_on} 才交办" if handed_on else "至今未交办"
+                problems.append(
+                    Problem(record.source, record.line, f"{f.id} 未当日交办：{f.date} 发现，{late}")
+                )
+        recorded = record.recorded_at[:10]
+        if recorded and recorded > (f.date + timedelta(days=1)).isoformat():
+            problems.append(
+                Problem(record.source, record.line, f"{f.id} 未当日上报：{f.date} 的检查，{recorded} 才录入")
+            )
+    return problems
+
+
+NOTICE_CHECKS: list[Check] = [
+    notice_missing_groups,
+    notice_days_on_site,
+    notice_last_sync,
+    notice_roster,
+    notice_same_day,
+]
 
 
 @dataclass(frozen=True)

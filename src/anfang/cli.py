@@ -618,6 +618,69 @@ def sync_(app: App) -> None:
         click.echo("没有收到新记录。")
 
 
+# -- the office's documents ----------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--dept", default=None, metavar="部门", help="只出交办给该部门的交办单")
+@date_option("交办日期（默认今天）")
+@format_option("md", "xlsx")
+@output_option("输出到文件或目录；md 默认输出到屏幕，xlsx 默认写入工作区的 reports/")
+@pass_app
+def notice(app: App, dept: str | None, date_text: str | None, fmt: str, output: str | None) -> None:
+    """问题隐患交办单：按接收部门，列出当日交办给它的问题隐患，留出整改情况、完成日期、责任人栏。"""
+    from anfang.notices import build_notices
+
+    day = app.date(date_text, "交办日期")
+    notices = build_notices(read_records(app), app.config, day, dept.strip() if dept else None)
+    name = f"交办单-{day.isoformat()}{'-' + dept.strip() if dept else ''}.{fmt}"
+    if fmt == "md":
+        from anfang.render.documents import notices_markdown
+
+        written = emit(notices_markdown(notices, app.config, app.workspace.template_dirs, day), output, name)
+    else:
+        from anfang.render.documents import notices_workbook
+
+        written = save(
+            notices_workbook(notices, app.config, app.workspace.template_dirs),
+            output or app.workspace.reports_dir,
+            name,
+        )
+    if written:
+        announce(written)
+
+
+@cli.command()
+@click.option("--until", "until_text", default=None, metavar="日期", help="统计到该日（默认今天）")
+@format_option("md", "xlsx", "json")
+@output_option("输出到文件或目录；md/json 默认输出到屏幕，xlsx 默认写入工作区的 reports/")
+@pass_app
+def summary(app: App, until_text: str | None, fmt: str, output: str | None) -> None:
+    """攻坚行动汇总：各组、各行业领域的情况，暗访天数，重大隐患整改情况，重点行业领域覆盖情况。"""
+    from anfang.columnar import read_frame
+    from anfang.summary import build_summary
+
+    until = app.date(until_text, "--until")
+    result = build_summary(read_frame(app.workspace.logs_dir, app.workspace.root)[0], app.config, until)
+    name = f"攻坚行动汇总-{until.isoformat()}.{fmt}"
+    if fmt == "json":
+        from anfang.summary import summary_json
+
+        written = emit(dump_json(summary_json(result)), output, name)
+    elif fmt == "md":
+        from anfang.render.documents import summary_markdown
+
+        written = emit(summary_markdown(result, app.workspace.template_dirs), output, name)
+    else:
+        from anfang.render.documents import summary_workbook
+
+        written = save(
+            summary_workbook(result, app.workspace.template_dirs), output or app.workspace.reports_dir, name
+        )
+    if written:
+        announce(written)
+
+
 def main() -> None:
     import signal
 

@@ -1,0 +1,107 @@
+"""The campaign summary for the assessment (anfang summary): the whole campaign up to a date,
+per group and per sector, days on site against the minimum, the major hazards and their state,
+and the coverage of the key sectors by each group (是否抓住本地区本行业关键要害)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from anfang.config import Config
+from anfang.ledger import Finding
+from anfang.stateframe import amendments, as_findings, state_as_of, with_details
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Counts up to the date: sites are site visits (a site on two days counts twice)."""
+
+    sites: int
+    hazards: int
+    major: int
+    rectified: int
+    handed_over: int
+    overdue: int
+
+    @property
+    def rectification_rate(self) -> float | None:
+        return round(self.rectified / self.hazards, 3) if self.hazards else None
+
+
+@dataclass(frozen=True)
+class Summary:
+    until: date
+    config: Config
+    groups: dict[int, Totals]
+    days_on_site: dict[int, int]
+    sectors: dict[str, Totals]
+    coverage: dict[int, dict[str, int]]  # group -> key sector -> site visits
+    total: Totals
+    major_rows: pd.DataFrame = field(repr=False, compare=False)
+
+    @property
+    def major(self) -> list[Finding]:
+        return as_findings(self.major_rows)
+
+
+def _totals(rows: pd.DataFrame, until: date) -> Totals:
+    found = rows[rows["is_finding"]]
+    overdue = found["rectified"].isna() & (found["deadline"] < pd.Timestamp(until))
+    return Totals(
+        sites=int(rows[["date", "group", "site_key"]].drop_duplicates().shape[0]),
+        hazards=len(found),
+        major=int(found["major"].sum()),
+        rectified=int(found["rectified"].notna().sum()),
+        handed_over=int((found["handover"] != "").sum()),
+        overdue=int(overdue.sum()),
+    )
+
+
+def build_summary(frame: pd.DataFrame, config: Config, until: date) -> Summary:
+    state = state_as_of(frame, until)
+    groups = {g.number: _totals(state[state["group"] == g.number], until) for g in config.groups}
+    days = state.groupby("group")["date"].nunique()
+    sectors = {s.name: _totals(state[state["sector"] == s.name], until) for s in config.sectors}
+    visits = state[["group", "date", "site_key", "sector"]].drop_duplicates()
+    counts = visits.groupby(["group", "sector"]).size()
+    coverage = {
+        g.number: {s.name: int(counts.get((g.number, s.name), 0)) for s in config.key_sectors}
+        for g in config.groups
+    }
+    majors = state[state["is_finding"] & state["major"]].sort_values(["date", "group", "id"])
+    return Summary(
+        until=until, config=config, groups=groups,
+        days_on_site={g.number: int(days.get(g.number, 0)) for g in config.groups},
+        sectors=sectors, coverage=coverage, total=_totals(state, until),
+        major_rows=with_details(frame, majors, amendments(frame)),
+    )  # fmt: skip
+
+
+def _figures(t: Totals) -> dict:
+    return {"sites": t.sites, "hazards": t.hazards, "major": t.major, "rectified": t.rectified}
+
+
+def summary_json(s: Summary) -> dict:
+    """DESIGN.md's shape."""
+    required = s.config.campaign.min_days_on_site
+    return {
+        "until": s.until.isoformat(),
+        "groups": [
+            {
+                "group": n,
+                "region": s.config.group(n).region,
+                **_figures(t),
+                "rectification_rate": t.rectification_rate,
+                "handed_over": t.handed_over,
+                "overdue": t.overdue,
+                "days_on_site": s.days_on_site[n],
+                "days_required": required,
+            }
+            for n, t in s.groups.items()
+        ],  # fmt: skip
+        "sectors": [{"sector": name, **_figures(t)} for name, t in s.sectors.items()],
+        "coverage": {str(n): cells for n, cells in s.coverage.items()},
+        "total": {**_figures(s.total), "handed_over": s.total.handed_over, "overdue": s.total.overdue},
+    }
