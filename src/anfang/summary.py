@@ -100,7 +100,7 @@ def summary_json(s: Summary) -> dict:
                 "days_required": required,
             }
             for n, t in s.groups.items()
-        ],  # fmt: skip
+        ],
         "sectors": [{"sector": name, **_figures(t)} for name, t in s.sectors.items()],
         "coverage": {str(n): cells for n, cells in s.coverage.items()},
         "total": {**_figures(s.total), "handed_over": s.total.handed_over, "overdue": s.total.overdue},

@@ -84,7 +84,7 @@ def summary_view(s: Summary, escape: Escape) -> dict:
                 "rate": _rate(t.rectification_rate),
             }
             for name, t in s.sectors.items()
-        ],  # fmt: skip
+        ],
         "key_sectors": [escape(k.name) for k in s.config.key_sectors],
         "coverage": [
             {
@@ -93,7 +93,7 @@ def summary_view(s: Summary, escape: Escape) -> dict:
                 "cells": [str(v) if v else "未检查" for v in cells.values()],
             }
             for n, cells in s.coverage.items()
-        ],  # fmt: skip
+        ],
         "major": major,
     }
 
