@@ -75,7 +75,7 @@ def _problems(ws: Path, name: str, text: str | bytes) -> list[str]:
         ),
         (
             "sectors: [\n",
-            "data/sectors.yaml:2: YAML 语法错误：expected the node content, but found '<stream end>'",
+            "data/sectors.yaml:2: YAML 语法错误：",  # the reason is in libyaml's or PyYAML's words
         ),
         ("", "data/sectors.yaml: 文件是空的"),
         ("sectors: []\n", "data/sectors.yaml:1: 至少需要一个行业领域"),
@@ -88,7 +88,7 @@ def test_sector_file_problems(ws, text, expected):
         (ws / "data" / "sectors.yaml").write_text(text, encoding="utf-8")
         assert Workspace(ws).config.sectors[0].lead == "0123"
         return
-    assert expected in _problems(ws, "sectors.yaml", text)
+    assert any(p.startswith(expected) for p in _problems(ws, "sectors.yaml", text))
 
 
 def test_encoding_and_size_problems(ws):

@@ -15,11 +15,20 @@ import pyarrow.csv as pacsv
 
 from anfang.errors import Problem
 from anfang.model import KINDS
-from anfang.store import BOM, COLUMNS, HEADER, LogContents, _read_locked, _unescape, log_files, read_log
+from anfang.store import (
+    BOM,
+    COLUMNS,
+    HEADER,
+    USER_TEXT_COLUMNS,
+    LogContents,
+    _read_locked,
+    _unescape,
+    log_files,
+    read_log,
+)
 
 FIELDS = COLUMNS[:-1]  # without the CRC column
-# columns that can hold text a user typed (the others are ids, dates, flags and names we wrote)
-TEXT = ("county", "town", "sector", "site", "address", "hazard", "handover", "reason", "by")
+TEXT = USER_TEXT_COLUMNS  # the only columns the store escapes
 _HEX = np.full(256, 255, dtype=np.uint8)
 for _i, _c in enumerate(b"0123456789abcdef"):
     _HEX[_c] = _i

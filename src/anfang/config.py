@@ -97,18 +97,32 @@ class Config:
     sectors: tuple[Sector, ...]
     sources: dict[str, Path] = field(default_factory=dict, compare=False)
 
+    @cached_property
+    def _groups_by_number(self) -> dict[int, Group]:
+        return {g.number: g for g in self.groups}
+
     def group(self, number: int) -> Group:
-        for group in self.groups:
-            if group.number == number:
-                return group
+        if number in self._groups_by_number:
+            return self._groups_by_number[number]
         raise UsageError(f"没有第 {number} 组")
 
     @cached_property
     def _sector_names(self) -> dict[str, Sector]:
         return {normalize(word): s for s in self.sectors for word in (s.name, *s.aliases)}
 
+    @cached_property
+    def _sector_lookups(self) -> dict[str, Sector]:
+        return {}  # what users typed -> sector: an import repeats the same few spellings
+
     def sector(self, text: str) -> Sector:
         """Find a sector by name, alias, or its number in the list (1-based)."""
+        if text in self._sector_lookups:
+            return self._sector_lookups[text]
+        found = self._find_sector(text)
+        self._sector_lookups[text] = found
+        return found
+
+    def _find_sector(self, text: str) -> Sector:
         wanted = normalize(text)
         if wanted.isdigit() and 1 <= int(wanted) <= len(self.sectors):
             return self.sectors[int(wanted) - 1]

@@ -97,6 +97,12 @@ def _day(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
+# Columns that can hold text a user typed: only these can need the formula guard, the newline
+# escape or CSV quoting (ids, kinds, dates, flags, photo names and timestamps are ours).
+USER_TEXT_COLUMNS = ("county", "town", "sector", "site", "address", "hazard", "handover", "reason", "by")
+_USER_TEXT = tuple(COLUMNS.index(name) for name in USER_TEXT_COLUMNS)
+
+
 def encode_record(record: Record) -> bytes:
     values = [
         record.id, record.kind, record.ref, str(record.group), _day(record.date), record.county,
@@ -106,7 +112,11 @@ def encode_record(record: Record) -> bytes:
         ";".join(record.photos), record.handover, _day(record.deadline), _day(record.rectified),
         record.reason, ";".join(record.fields), record.origin, record.by, record.recorded_at,
     ]  # fmt: skip
-    body = ",".join(map(_csv_field, map(_escape, values))).encode("utf-8")
+    for index in _USER_TEXT:
+        value = values[index]
+        if value:
+            values[index] = _csv_field(_escape(value))
+    body = ",".join(values).encode("utf-8")
     return body + b",%08x\n" % zlib.crc32(body)
 
 
