@@ -115,8 +115,10 @@ def main() -> None:
         )
         results[ws] = report_t
         n = int(ws.name.split("-")[1])
-        rows.append((f"report json, {n:,} findings", "≤ 2.0 × floor", f"{report_t:.2f} s (floor {floor_t:.2f} s)",
-                     f"{report_t / floor_t:.2f} ×", report_t <= 2 * floor_t))  # fmt: skip
+        judged = ws == big  # the 2x target is for 1,000,000; at 100,000 the target is the growth below
+        rows.append((f"report json, {n:,} findings", "≤ 2.0 × floor" if judged else "(for growth)",
+                     f"{report_t:.2f} s (floor {floor_t:.2f} s)", f"{report_t / floor_t:.2f} ×",
+                     report_t <= 2 * floor_t if judged else None))  # fmt: skip
         if ws == big:
             rows.append(
                 (f"report json peak memory, {n:,}", "< 1500 MB", f"{report_mb:.0f} MB", "", report_mb < 1500)
@@ -145,7 +147,8 @@ def main() -> None:
     width = max(len(r[0]) for r in rows)
     print(f"{'benchmark':<{width}}  {'target':<16}  {'measured':<30}  {'ratio':<16}  ok")
     for name, target, measured, ratio, ok in rows:
-        print(f"{name:<{width}}  {target:<16}  {measured:<30}  {ratio:<16}  {'yes' if ok else 'NO'}")
+        verdict = "—" if ok is None else ("yes" if ok else "NO")
+        print(f"{name:<{width}}  {target:<16}  {measured:<30}  {ratio:<16}  {verdict}")
     print(
         f"\n{os.cpu_count()} cores; median of {args.runs} runs (log: {max(9, args.runs)}); work folder {args.work}"
     )

@@ -562,6 +562,25 @@ def announce(path: Path) -> None:
         click.echo(f"已写入 {path}", err=True)
 
 
+def deliver(app: App, output: str | None, name: str, renderer: str, *args) -> None:
+    """Render with `renderer` ("module:function", imported only now) and deliver the result:
+    text to stdout or --output; a workbook (bytes) to --output or the workspace's reports/."""
+    import importlib
+
+    module, function = renderer.split(":")
+    data = getattr(importlib.import_module(f"anfang.{module}"), function)(*args)
+    if isinstance(data, bytes):
+        announce(save(data, output or app.workspace.reports_dir, name))
+    elif output is not None:
+        announce(emit(data, output, name))
+    else:
+        click.echo(data, nl=False)
+
+
+def as_json(data) -> str:
+    return dump_json(data, compact=True)
+
+
 @cli.command()
 @date_option("报表日期（默认今天）：YYYY-MM-DD、3-27、3月27日、today、yesterday")
 @group_option(multiple=True, help="只出这些组的日报表（可多次给出）；不给则出全部组并附全市汇总")
@@ -581,19 +600,13 @@ def report(app: App, date_text: str | None, group: tuple[str, ...], fmt: str, ou
     if fmt == "json":
         from anfang.render.report_json import report_json
 
-        written = emit(dump_json(report_json(result), compact=True), output, name)
-    elif fmt == "md":
-        from anfang.render.report_markdown import report_markdown
-
-        written = emit(report_markdown(result, app.workspace.template_dirs), output, name)
+        deliver(app, output, name, "cli:as_json", report_json(result))
     else:
-        from anfang.render.report_excel import report_workbook
-
-        written = save(
-            report_workbook(result, app.workspace.template_dirs), output or app.workspace.reports_dir, name
-        )
-    if written:
-        announce(written)
+        renderer = {
+            "md": "render.report_markdown:report_markdown",
+            "xlsx": "render.report_excel:report_workbook",
+        }[fmt]
+        deliver(app, output, name, renderer, result, app.workspace.template_dirs)
 
 
 def _terminate(signum, frame) -> None:
@@ -635,19 +648,26 @@ def notice(app: App, dept: str | None, date_text: str | None, fmt: str, output: 
     notices = build_notices(read_records(app), app.config, day, dept.strip() if dept else None)
     name = f"交办单-{day.isoformat()}{'-' + dept.strip() if dept else ''}.{fmt}"
     if fmt == "md":
-        from anfang.render.documents import notices_markdown
-
-        written = emit(notices_markdown(notices, app.config, app.workspace.template_dirs, day), output, name)
-    else:
-        from anfang.render.documents import notices_workbook
-
-        written = save(
-            notices_workbook(notices, app.config, app.workspace.template_dirs),
-            output or app.workspace.reports_dir,
+        deliver(
+            app,
+            output,
             name,
+            "render.documents:notices_markdown",
+            notices,
+            app.config,
+            app.workspace.template_dirs,
+            day,
         )
-    if written:
-        announce(written)
+    else:
+        deliver(
+            app,
+            output,
+            name,
+            "render.documents:notices_workbook",
+            notices,
+            app.config,
+            app.workspace.template_dirs,
+        )
 
 
 @cli.command()
@@ -664,21 +684,12 @@ def summary(app: App, until_text: str | None, fmt: str, output: str | None) -> N
     result = build_summary(read_frame(app.workspace.logs_dir, app.workspace.root)[0], app.config, until)
     name = f"攻坚行动汇总-{until.isoformat()}.{fmt}"
     if fmt == "json":
-        from anfang.summary import summary_json
-
-        written = emit(dump_json(summary_json(result)), output, name)
-    elif fmt == "md":
-        from anfang.render.documents import summary_markdown
-
-        written = emit(summary_markdown(result, app.workspace.template_dirs), output, name)
+        deliver(app, output, name, "summary:summary_json_text", result)
     else:
-        from anfang.render.documents import summary_workbook
-
-        written = save(
-            summary_workbook(result, app.workspace.template_dirs), output or app.workspace.reports_dir, name
-        )
-    if written:
-        announce(written)
+        renderer = {"md": "render.documents:summary_markdown", "xlsx": "render.documents:summary_workbook"}[
+            fmt
+        ]
+        deliver(app, output, name, renderer, result, app.workspace.template_dirs)
 
 
 def main() -> None:

@@ -211,7 +211,11 @@ def _records(
     """The records for one group's rows. An exported 编号 is kept when it is free and above the
     file's newest sequence (so the next id read from the tail stays unique); kept ids go first,
     in order, then new ids follow."""
-    wanted = {id(r): sequence_of(r.record_id) for r in rows if r.record_id and not tag and r.record_id not in known_ids}
+    wanted = {
+        id(r): sequence_of(r.record_id)
+        for r in rows
+        if r.record_id and not tag and r.record_id not in known_ids
+    }
     keep = sorted((r for r in rows if wanted.get(id(r), -1) >= sequence), key=lambda r: wanted[id(r)])
     kept = {id(r) for r in keep}
     ordered = keep + [r for r in rows if id(r) not in kept]

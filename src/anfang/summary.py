@@ -105,3 +105,9 @@ def summary_json(s: Summary) -> dict:
         "coverage": {str(n): cells for n, cells in s.coverage.items()},
         "total": {**_figures(s.total), "handed_over": s.total.handed_over, "overdue": s.total.overdue},
     }
+
+
+def summary_json_text(s: Summary) -> str:
+    import json
+
+    return json.dumps(summary_json(s), ensure_ascii=False, indent=2) + "\n"
