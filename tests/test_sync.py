@@ -141,6 +141,11 @@ def test_a_group_laptop_refuses_another_groups_records(campaign):
     )
     assert forced.exit_code == 0 and forced.stdout.startswith("已记录 G3-20200327-W1-001 ")
     assert [r.id for r in read_logs(laptops[1] / "logs").records] == ["G3-20200327-W1-001"]
+    # the follow-up commands refuse another group's finding too, and take --force the same way
+    refused = invoke(laptops[1], "void", "G3-20200327-W1-001", "--reason", "误录")
+    assert refused.exit_code == 1 and "不能记录或修改第三组的记录" in refused.stderr
+    done = invoke(laptops[1], "void", "G3-20200327-W1-001", "--reason", "误录", "--force")
+    assert done.exit_code == 0, done.output
 
 
 def test_check_shows_when_each_group_last_synced(campaign):

@@ -319,18 +319,21 @@ def show(app: App, record_id: str, as_of_text: str | None) -> None:
 
 # -- follow-up -----------------------------------------------------------------------------
 
-by_option = click.option("--by", default="", metavar="姓名", help="记录人（默认：该组联络员）")
+
+def by_option(command):
+    """--by and --force, shared by the follow-up commands."""
+    command = click.option("--force", is_flag=True, help="在登记为其他组的电脑上代录")(command)
+    return click.option("--by", default="", metavar="姓名", help="记录人（默认：该组联络员）")(command)
 
 
-def _apply(app: App, record_id: str, by: str, make_change) -> None:
+def _apply(app: App, record_id: str, by: str, make_change, force: bool = False) -> None:
     """Find the finding, let `make_change(target, today)` validate and describe the change, append it."""
     from anfang.changes import append_change, find_target
 
     target = find_target(read_records(app), record_id.strip())
     change = make_change(target, today())
     group = app.config.group(target.record.group)
-    append_change(app.workspace, target, change, by.strip() or group.liaison)
-    return target
+    append_change(app.workspace, target, change, by.strip() or group.liaison, force)
 
 
 @cli.command()
@@ -338,12 +341,12 @@ def _apply(app: App, record_id: str, by: str, make_change) -> None:
 @date_option("整改完成日期（默认今天）")
 @by_option
 @pass_app
-def rectify(app: App, record_id: str, date_text: str | None, by: str) -> None:
+def rectify(app: App, record_id: str, date_text: str | None, by: str, force: bool) -> None:
     """记录一条问题隐患已完成整改。"""
     from anfang.changes import rectify_change
 
     when = app.date(date_text, "整改日期")
-    _apply(app, record_id, by, lambda t, now: rectify_change(t, when, now))
+    _apply(app, record_id, by, lambda t, now: rectify_change(t, when, now), force)
     click.echo(f"已记录：{record_id} 于 {when} 完成整改")
 
 
@@ -355,14 +358,20 @@ def rectify(app: App, record_id: str, date_text: str | None, by: str) -> None:
 @by_option
 @pass_app
 def handover(
-    app: App, record_id: str, department: str, date_text: str | None, deadline_text: str | None, by: str
+    app: App,
+    record_id: str,
+    department: str,
+    date_text: str | None,
+    deadline_text: str | None,
+    by: str,
+    force: bool,
 ) -> None:
     """记录一条问题隐患已交办属地相关部门（可同时给出整改期限）。"""
     from anfang.changes import handover_change
 
     when = app.date(date_text, "交办日期")
     due = app.date(deadline_text, "整改期限") if deadline_text else None
-    _apply(app, record_id, by, lambda t, now: handover_change(t, department, when, due, now))
+    _apply(app, record_id, by, lambda t, now: handover_change(t, department, when, due, now), force)
     click.echo(
         f"已记录：{record_id} 于 {when} 交办{department.strip()}" + (f"，整改期限 {due}" if due else "")
     )
@@ -374,13 +383,15 @@ def handover(
 @date_option("调整日期（默认今天）")
 @by_option
 @pass_app
-def deadline(app: App, record_id: str, deadline_text: str, date_text: str | None, by: str) -> None:
+def deadline(
+    app: App, record_id: str, deadline_text: str, date_text: str | None, by: str, force: bool
+) -> None:
     """调整一条问题隐患的整改期限（从调整之日起生效）。"""
     from anfang.changes import deadline_change
 
     due = app.date(deadline_text, "整改期限")
     when = app.date(date_text, "调整日期")
-    _apply(app, record_id, by, lambda t, now: deadline_change(t, due, when, now))
+    _apply(app, record_id, by, lambda t, now: deadline_change(t, due, when, now), force)
     click.echo(f"已记录：{record_id} 的整改期限自 {when} 起调整为 {due}")
 
 
@@ -389,11 +400,11 @@ def deadline(app: App, record_id: str, deadline_text: str, date_text: str | None
 @click.option("--reason", required=True, metavar="原因", help="作废原因（如：重复录入）")
 @by_option
 @pass_app
-def void(app: App, record_id: str, reason: str, by: str) -> None:
+def void(app: App, record_id: str, reason: str, by: str, force: bool) -> None:
     """作废一条误录的记录（所有报表，包括以前日期的，都不再计入）。"""
     from anfang.changes import void_change
 
-    _apply(app, record_id, by, lambda t, now: void_change(t, reason, now))
+    _apply(app, record_id, by, lambda t, now: void_change(t, reason, now), force)
     click.echo(f"已作废：{record_id}")
 
 
@@ -409,12 +420,12 @@ def void(app: App, record_id: str, reason: str, by: str) -> None:
 @click.option("--evidence/--no-evidence", default=None, help="是否留存影像资料")
 @by_option
 @pass_app
-def amend(app: App, record_id: str, by: str, **values) -> None:
+def amend(app: App, record_id: str, by: str, force: bool, **values) -> None:
     """更正一条记录（如错字、行业领域选错）；所有报表，包括以前日期的，都按更正后的内容计算。"""
     from anfang.changes import amend_change
 
     given = {k: v for k, v in values.items() if v is not None}
-    _apply(app, record_id, by, lambda t, now: amend_change(t, given, app.config, now))
+    _apply(app, record_id, by, lambda t, now: amend_change(t, given, app.config, now), force)
     click.echo(f"已更正：{record_id}")
 
 

@@ -33,15 +33,22 @@ _MONTH_DAY = re.compile(r"^(\d{1,2})(?:-|月)(\d{1,2})日?$")
 def parse_date(text: str, year: int, field: str = "日期") -> date:
     """Parse a user's date; `year` is the campaign year for M-D forms."""
     value = str(text).strip()
+    if value in ("today", "今天", "yesterday", "昨天"):
+        return _relative(value)
+    return _parse_fixed_date(value, year, field)
+
+
+def _relative(value: str) -> date:
+    return today() if value in ("today", "今天") else today() - timedelta(days=1)
+
+
+@functools.lru_cache(maxsize=1024)  # an import parses the same few dates many times
+def _parse_fixed_date(value: str, year: int, field: str) -> date:
     if len(value) == 10 and value[4] == "-" and value[7] == "-":  # the common case, fast
         try:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    if value in ("today", "今天"):
-        return today()
-    if value in ("yesterday", "昨天"):
-        return today() - timedelta(days=1)
     match = _ISO.match(value)
     if match:
         y, m, d = (int(g) for g in match.groups())

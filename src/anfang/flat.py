@@ -6,6 +6,7 @@ validating each with the same rules as `anfang log`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections import Counter
@@ -78,7 +79,8 @@ _STEP = re.compile(
 )
 
 
-def parse_process(text: str) -> list[Event]:
+@functools.lru_cache(maxsize=4096)  # an export repeats the same steps on many rows
+def parse_process(text: str) -> tuple[Event, ...]:
     events = []
     for part in re.split(r"；(?=\d{4}-\d{2}-\d{2} )", text.strip()):
         match = _STEP.match(part.strip())
@@ -96,7 +98,7 @@ def parse_process(text: str) -> list[Event]:
             events.append(Event(when, "deadline", deadline=date.fromisoformat(match.group("moved"))))
         else:
             events.append(Event(when, "rectify"))
-    return events
+    return tuple(events)
 
 
 def _yes_no(value: bool) -> str:
@@ -188,9 +190,7 @@ class RowErrors(Exception):
 def parse_row(number: int, raw: dict, config: Config, today: date, *, default_group: int | None = None,
               default_date: date | None = None) -> ImportRow:  # fmt: skip
     """Validate one row (values as read from the file); raise RowErrors listing every problem."""
-    values = {k: _cell_text(v) for k, v in raw.items() if k != "_handover_text"}
-    if "_handover_text" in raw:
-        values["_handover_text"] = _cell_text(raw["_handover_text"])
+    values = {k: _cell_text(v) for k, v in raw.items()}
     errors: list[str] = []
     year = config.campaign.year
 
@@ -222,7 +222,7 @@ def parse_row(number: int, raw: dict, config: Config, today: date, *, default_gr
     hazard = values.get("问题隐患内容", "")
     try:
         if values.get("整改过程") and hazard:
-            events = parse_process(values["整改过程"])
+            events = list(parse_process(values["整改过程"]))
         else:
             events = _events_from_columns(
                 day, handover, on_spot, deadline, handover_date, rectified_date, hazard
@@ -322,10 +322,10 @@ def fingerprint_rows(rows: list[ImportRow]) -> None:
     seen: Counter[str] = Counter()
     for row in rows:
         e = row.entry
-        content = "\x1f".join(str(v) for v in (
-            e.group, e.date, e.county, e.town, e.sector, e.site, e.address, e.hazard, e.major,
-            e.evidence, e.handover, e.deadline, e.rectified, *row.later,
-        ))  # fmt: skip
+        content = (
+            f"{e.group}\x1f{e.date}\x1f{e.county}\x1f{e.town}\x1f{e.sector}\x1f{e.site}\x1f{e.address}\x1f"
+            f"{e.hazard}\x1f{e.major}\x1f{e.evidence}\x1f{e.handover}\x1f{e.deadline}\x1f{e.rectified}\x1f{row.later}"
+        )
         seen[content] += 1
         digest = hashlib.sha256(f"{content}\x1e{seen[content]}".encode()).hexdigest()[:20]
         row.fingerprint = f"import:{digest}"
