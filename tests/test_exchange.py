@@ -270,3 +270,21 @@ def test_report_summary_has_charts_by_group_and_sector(demo, tmp_path):
     first = int(re.search(r"\$F\$(\d+):", sector_chart.series[0].val.numRef.f).group(1))
     assert ws.cell(first, 1).value == "道路交通" and ws.cell(first + 2, 1).value == "消防"
     assert [ws.cell(first + 2, c).value for c in (4, 6)] == [3, 3]
+
+
+def test_import_with_group_option(empty, tmp_path):
+    path = tmp_path / "g.csv"
+    path.write_text(
+        "日期,镇（街道）,行业领域,企业（场所）名称,问题隐患内容\n3-27,乍浦镇,危化品,某储运公司,静电接地失效\n",
+        encoding="utf-8",
+    )
+    assert invoke(empty, "import", str(path)).exit_code == 1  # no 组别 and no --group
+    assert invoke(empty, "import", str(path), "--group", "9").stdout == "已导入 1 条（第九组 1 条）\n"
+    mixed = tmp_path / "m.csv"
+    mixed.write_text(
+        "组别,日期,镇（街道）,行业领域,企业（场所）名称\n第九组,3-27,乍浦镇,消防,甲\n第八组,3-27,x,消防,乙\n",
+        encoding="utf-8",
+    )
+    result = invoke(empty, "import", str(mixed), "--group", "第九组")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[1] == "  第 3 行：组别是第八组，与 --group 指定的第九组不符"

@@ -533,17 +533,19 @@ def _csv_cell(value) -> str:
 @click.option(
     "--encoding", default=None, metavar="编码", help="CSV 的编码（默认自动识别 UTF-8、UTF-8 BOM、GB18030）"
 )
+@group_option(help="这些记录属于哪个组：表格可以没有“组别”列；有的话必须一致")
 @pass_app
-def import_(app: App, file: str, encoding: str | None) -> None:
+def import_(app: App, file: str, encoding: str | None, group: str | None) -> None:
     """导入检查记录：导出的表格（.csv/.xlsx），或填好的 anfang form 日报表。先逐行检查，有一行不对就整个文件不导入。"""
     from anfang.importer import import_rows, validate_rows
 
     path = Path(file)
-    if sys.stderr.isatty() and path.stat().st_size > 1_000_000:
+    number = app.group(group) if group else None
+    if sys.stderr.isatty() and path.is_file() and path.stat().st_size > 1_000_000:
         with click.progressbar(length=0, label="检查中", file=sys.stderr, show_pos=True) as bar:
-            rows = validate_rows(path, app.config, encoding, progress=lambda n: bar.update(1))
+            rows = validate_rows(path, app.config, encoding, progress=lambda n: bar.update(1), group=number)
     else:
-        rows = validate_rows(path, app.config, encoding)
+        rows = validate_rows(path, app.config, encoding, group=number)
     result = import_rows(app.workspace, rows)
     per_group = "，".join(f"{app.config.group(g).name} {n} 条" for g, n in result.groups.items())
     click.echo(f"已导入 {result.added} 条" + (f"（{per_group}）" if per_group else "")

@@ -105,10 +105,6 @@ def _yes_no(value: bool) -> str:
     return "是" if value else "否"
 
 
-def _iso(value: date | None) -> str:
-    return value.isoformat() if value else ""
-
-
 def export_rows(records: list[Record], config: Config) -> list[dict]:
     """Every visit and finding that is not voided, in its current state, by date then id."""
     rows = []

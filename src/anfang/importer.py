@@ -149,12 +149,20 @@ def _check_header(header: list[str], context: dict, label: str) -> None:
 
 
 def validate_rows(path: Path, config: Config, encoding: str | None = None,
-                  progress: Callable[[int], None] | None = None) -> list[ImportRow]:  # fmt: skip
+                  progress: Callable[[int], None] | None = None, group: int | None = None) -> list[ImportRow]:  # fmt: skip
     from anfang.forms import resolve_form_context
 
     header, rows, context = read_table(path, encoding)
+    if group is not None:  # --group: the rows are this group's; the 组别 column may be left out
+        context = {**context, "implied": (*context.get("implied", ()), "组别")}
     _check_header(header, context, path.name)
     context = resolve_form_context(context, config)
+    if group is not None:
+        if context.get("group") not in (None, group):
+            raise AnfangError(
+                f"{path.name} 的表头写的是{config.group(context['group']).name}，与 --group 指定的{config.group(group).name}不符"
+            )
+        context["group"] = group
     today = dates.today()
     valid: list[ImportRow] = []
     errors: list[str] = []
@@ -166,8 +174,21 @@ def validate_rows(path: Path, config: Config, encoding: str | None = None,
         raw = {h: (cells[i] if i < len(cells) else None) for i, h in enumerate(header) if h}
         raw = context.get("map_row", lambda r: r)(raw)
         try:
-            valid.append(parse_row(number, raw, config, today, default_group=context.get("group"),
-                                   default_date=context.get("date")))  # fmt: skip
+            row = parse_row(
+                number,
+                raw,
+                config,
+                today,
+                default_group=context.get("group"),
+                default_date=context.get("date"),
+            )
+            if group is not None and row.entry.group != group:
+                raise RowErrors(
+                    [
+                        f"第 {number} 行：组别是{config.group(row.entry.group).name}，与 --group 指定的{config.group(group).name}不符"
+                    ]
+                )
+            valid.append(row)
         except RowErrors as bad:
             errors.extend(bad.messages)
     if errors:

@@ -17,7 +17,6 @@ from anfang.model import (
     HANDOVER,
     OBSERVATIONS,
     RECTIFY,
-    VISIT,
     VOID,
     Record,
 )
@@ -126,10 +125,6 @@ def history_of(records: list[Record], record_id: str) -> list[Record]:
         record_id = change.ref
     own = [r for r in records if r.id == record_id and r.kind in OBSERVATIONS]
     return own + sorted((r for r in records if r.ref == record_id), key=_event_order)
-
-
-def is_visit(record: Record) -> bool:
-    return record.kind in (VISIT, FINDING)
 
 
 def finding_data(finding: Finding) -> dict:

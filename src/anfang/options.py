@@ -6,7 +6,9 @@ import click
 
 
 def group_option(required: bool = False, multiple: bool = False, help: str = "组别：1–9 或“第一组”"):
-    return click.option("--group", "-g", "group", required=required, multiple=multiple, metavar="组别", help=help)
+    return click.option(
+        "--group", "-g", "group", required=required, multiple=multiple, metavar="组别", help=help
+    )
 
 
 def date_option(help: str = "日期：YYYY-MM-DD、3-27、3月27日、today、yesterday", name: str = "--date"):
