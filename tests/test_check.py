@@ -78,3 +78,21 @@ def test_config_problems_exit_1(run, ws):
     result = run("check")
     assert result.exit_code == 1
     assert "data/campaign.yaml:1: campaign 缺少键 issuer" in result.stderr
+
+
+def test_records_of_an_unknown_group_are_named_and_not_counted(run, ws):
+    from datetime import date
+
+    run(*LOG, "--group", "1", "--hazard", "x", "--deadline", "3-28")
+    raw_append(ws, 10, id="G10-20200327-001", kind="finding", date=date(2020, 3, 27), site="s", hazard="h",
+               deadline=date(2020, 3, 28))  # fmt: skip
+    result = run("check", "--date", "3-27")
+    assert result.exit_code == 1
+    assert "logs/group-10.csv:2: G10-20200327-001 的组别 10 不在 groups.yaml 中，报表不计入" in result.stdout
+    report = run("report", "--date", "3-30", "--format", "json")
+    assert report.exit_code == 0
+    import json
+
+    data = json.loads(report.stdout)
+    assert data["total"]["to_date"]["hazards"] == 1 and [o["group"] for o in data["overdue"]] == [1]
+    assert run("summary", "--until", "3-30", "--format", "json").exit_code == 0

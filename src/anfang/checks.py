@@ -94,11 +94,21 @@ def check_campaign_dates(data: CheckInput) -> list[Problem]:
     ]
 
 
+def check_known_groups(data: CheckInput) -> list[Problem]:
+    known = {g.number for g in data.config.groups}
+    return [
+        Problem(r.source, r.line, f"{r.id} 的组别 {r.group} 不在 groups.yaml 中，报表不计入")
+        for r in data.records
+        if r.group not in known
+    ]
+
+
 ERROR_CHECKS: list[Check] = [
     check_unreadable_lines,
     check_duplicate_ids,
     check_references,
     check_campaign_dates,
+    check_known_groups,
 ]
 
 
@@ -116,7 +126,7 @@ def notice_days_on_site(data: CheckInput) -> list[Problem]:
     required = campaign.min_days_on_site
     days: dict[int, set[date]] = {g.number: set() for g in data.config.groups}
     for f in findings_as_of(data.records, data.day):
-        if campaign.start <= f.date <= campaign.end:
+        if campaign.start <= f.date <= campaign.end and f.group in days:
             days[f.group].add(f.date)
     last = min(data.day, campaign.end)
     remaining = max(0, (campaign.end - data.day).days)

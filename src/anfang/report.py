@@ -128,8 +128,7 @@ def build_report(frame: pd.DataFrame, config: Config, day: date, groups: list[in
     numbers = groups or [g.number for g in config.groups]
     state = state_as_of(frame, day)
     amends = amendments(frame)
-    if groups:
-        state = state[state["group"].isin(numbers)]
+    state = state[state["group"].isin(numbers)]  # records of a group not in groups.yaml: see anfang check
     today = state[state["date"] == pd.Timestamp(day)]
     daily, to_date = _figures_by_group(today, numbers), _figures_by_group(state, numbers)
     days_on_site = state.groupby("group")["date"].nunique()

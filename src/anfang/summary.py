@@ -61,6 +61,7 @@ def _totals(rows: pd.DataFrame, until: date) -> Totals:
 
 def build_summary(frame: pd.DataFrame, config: Config, until: date) -> Summary:
     state = state_as_of(frame, until)
+    state = state[state["group"].isin([g.number for g in config.groups])]
     groups = {g.number: _totals(state[state["group"] == g.number], until) for g in config.groups}
     days = state.groupby("group")["date"].nunique()
     sectors = {s.name: _totals(state[state["sector"] == s.name], until) for s in config.sectors}
