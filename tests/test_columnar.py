@@ -149,3 +149,20 @@ def test_empty_logs(tmp_path):
     frame, problems = read_frame(ws / "logs")
     assert len(frame) == 0 and problems == []
     assert len(state_as_of(frame, date(2020, 3, 27))) == 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_overdue_equals_reference(tmp_path, seed):
+    from anfang.overdue import overdue_findings, overdue_rows_frame
+    from anfang.workspace import Workspace
+
+    ws = init_workspace(tmp_path / "ws").root
+    random_history(ws, seed)
+    records = read_logs(ws / "logs").records
+    frame, _ = read_frame(ws / "logs")
+    config = Workspace(ws).config
+    for offset in range(0, 14, 3):
+        day = date(2020, 3, 25) + timedelta(days=offset)
+        rows = overdue_rows_frame(frame, state_as_of(frame, day), day, [1, 2, 3])
+        assert list(rows["id"]) == [f.id for f in overdue_findings(records, day)], day
+    assert config.group(1).name == "第一组"

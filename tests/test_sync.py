@@ -207,3 +207,12 @@ def test_init_option_combinations_are_usage_errors(tmp_path):
         assert result.exit_code == 2, args
         assert "--remote" in result.stderr
     assert not (tmp_path / "w").exists()
+
+
+def test_a_group_laptop_logs_for_its_group_without_being_told(campaign):
+    _, _, laptops = campaign
+    result = invoke(
+        laptops[4], "log", "--date", "3-27", "--town", "当湖街道", "--sector", "消防", "--site", "某商场"
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("已记录 G4-20200327-001  第四组 ")

@@ -436,14 +436,18 @@ def amend(app: App, record_id: str, by: str, force: bool, **values) -> None:
 @pass_app
 def overdue(app: App, date_text: str | None, group: tuple[str, ...], fmt: str) -> None:
     """逾期未整改的问题隐患（截至某日），整改期限最早的在前。"""
-    from anfang.overdue import OVERDUE_HEADERS, overdue_data, overdue_findings, overdue_rows
+    from anfang.columnar import read_frame
+    from anfang.overdue import OVERDUE_HEADERS, overdue_rows, overdue_rows_frame
+    from anfang.stateframe import as_findings, overdue_json, state_as_of
 
     day = app.date(date_text)
-    found = overdue_findings(read_records(app), day, sorted({app.group(g) for g in group}) or None)
+    numbers = sorted({app.group(g) for g in group}) or [g.number for g in app.config.groups]
+    frame = read_frame(app.workspace.logs_dir, app.workspace.root)[0]
+    late = overdue_rows_frame(frame, state_as_of(frame, day), day, numbers)
     if fmt == "json":
-        click.echo(dump_json([overdue_data(f, day) for f in found], compact=True), nl=False)
+        click.echo(dump_json(overdue_json(late, day), compact=True), nl=False)
         return
-    rows = overdue_rows(found, {g.number: g.name for g in app.config.groups}, day)
+    rows = overdue_rows(as_findings(late), {g.number: g.name for g in app.config.groups}, day)
     if fmt == "md":
         from anfang.render.markdown import md_escape, md_table
 

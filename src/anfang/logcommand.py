@@ -9,6 +9,7 @@ import click
 
 from anfang import dates
 from anfang.errors import UsageError
+from anfang.identity import read_writer
 from anfang.prompts import ask, ask_yes_no
 from anfang.recording import VisitEntry, destination, record_entry, validate_entry
 from anfang.store import last_record
@@ -27,6 +28,9 @@ def interactive() -> bool:
 
 
 def run_log(app, options: dict) -> None:
+    writer = read_writer(app.workspace.root)
+    if not options["group"] and writer is not None and not writer.is_office:
+        options = {**options, "group": str(writer.group)}  # a group's laptop logs for its group
     missing = [flag for name, flag in REQUIRED if options[name] in (None, "")]
     if missing and not interactive():
         raise UsageError(f"缺少必填选项：{'、'.join(missing)}（在终端中运行时会逐项提问）")

@@ -35,3 +35,20 @@ def overdue_rows(findings: list[Finding], group_names: dict[int, str], as_of: da
          f.deadline.isoformat(), str(f.overdue_days(as_of))]
         for f in findings
     ]  # fmt: skip
+
+
+def overdue_rows_frame(frame, state, as_of: date, groups: list[int]):
+    """Open findings of `groups` past 整改期限 on `as_of`, oldest deadline first, with their texts:
+    column-wise, from the state (stateframe.state_as_of) of the logs' frame. The report and
+    `anfang overdue` both use it; overdue_findings above is the row-wise reference."""
+    import pandas as pd
+
+    from anfang.stateframe import amendments, with_details
+
+    late = state[
+        state["is_finding"]
+        & state["rectified"].isna()
+        & (state["deadline"] < pd.Timestamp(as_of))
+        & state["group"].isin(groups)
+    ]
+    return with_details(frame, late.sort_values(["deadline", "date", "id"]), amendments(frame))

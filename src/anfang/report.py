@@ -16,6 +16,7 @@ import pandas as pd
 
 from anfang.config import Config, Group
 from anfang.ledger import Finding
+from anfang.overdue import overdue_rows_frame
 from anfang.stateframe import amendments, as_findings, state_as_of, with_details
 
 
@@ -146,8 +147,7 @@ def build_report(frame: pd.DataFrame, config: Config, day: date, groups: list[in
                 finding_rows=with_details(frame, found, amends),
             )
         )
-    late = state[state["is_finding"] & state["rectified"].isna() & (state["deadline"] < pd.Timestamp(day))]
-    overdue = with_details(frame, late.sort_values(["deadline", "date", "id"]), amends)
+    overdue = overdue_rows_frame(frame, state, day, numbers)
     found = state.loc[state["is_finding"], ["sector", "date"]]
     by_sector = found.groupby("sector").size()
     by_sector_today = found[found["date"] == pd.Timestamp(day)].groupby("sector").size()
