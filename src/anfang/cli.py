@@ -54,8 +54,18 @@ class _Failure(click.ClickException):
         self.exit_code = error.exit_code
 
 
+class AnfangCommand(click.Command):
+    """Every command's usage line in Chinese: 用法： anfang log [选项]."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("options_metavar", "[选项]")
+        super().__init__(*args, **kwargs)
+
+
 class AnfangGroup(click.Group):
     """Turns the library's errors into messages and exit codes, in one place."""
+
+    command_class = AnfangCommand
 
     def invoke(self, ctx: click.Context):
         try:
@@ -67,7 +77,12 @@ class AnfangGroup(click.Group):
             raise click.exceptions.Exit(0) from None
 
 
-@click.group(cls=AnfangGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=AnfangGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    options_metavar="[选项]",
+    subcommand_metavar="命令 [参数]...",
+)
 @click.option("--workspace", "-w", "workspace", default=None, metavar="目录",
               help="工作区目录（默认：$ANFANG_WORKSPACE，或当前目录及其上级中含 data/groups.yaml 的目录）")  # fmt: skip
 @click.version_option(__version__, prog_name="anfang")
