@@ -25,6 +25,7 @@ from anfang.store import (
     _unescape,
     log_files,
     read_log,
+    record_values,
 )
 
 FIELDS = COLUMNS[:-1]  # without the CRC column
@@ -133,21 +134,8 @@ def _reference_table(path: Path, label: str, problems: list[Problem]) -> pa.Tabl
     contents = LogContents()
     read_log(path, label, contents)
     problems.extend(contents.problems)
-    rows = [_as_strings(r) for r in contents.records]
+    rows = [record_values(r) for r in contents.records]
     columns = {name: pa.array([row[i] for row in rows], pa.large_string()) for i, name in enumerate(FIELDS)}
     columns["source"] = pa.array([label] * len(rows), pa.string()).dictionary_encode()
     columns["line"] = pa.array([r.line for r in contents.records], pa.int64())
     return pa.table(columns)
-
-
-def _as_strings(r) -> list:
-    """A record back in the store's string form (before escaping), as the fast path yields."""
-    from anfang.store import _day, _flag
-
-    return [
-        r.id, r.kind, r.ref, str(r.group), _day(r.date), r.county, r.town, r.sector, r.site, r.address,
-        r.hazard, _flag(r.major) if r.kind == "finding" or "major" in r.fields else "",
-        _flag(r.evidence) if r.kind == "finding" or "evidence" in r.fields else "", ";".join(r.photos),
-        r.handover, _day(r.deadline), _day(r.rectified), r.reason, ";".join(r.fields), r.origin, r.by,
-        r.recorded_at,
-    ]  # fmt: skip

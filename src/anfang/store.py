@@ -103,8 +103,9 @@ USER_TEXT_COLUMNS = ("county", "town", "sector", "site", "address", "hazard", "h
 _USER_TEXT = tuple(COLUMNS.index(name) for name in USER_TEXT_COLUMNS)
 
 
-def encode_record(record: Record) -> bytes:
-    values = [
+def record_values(record: Record) -> list[str]:
+    """A record's column values as text (before escaping), in COLUMNS order without the CRC."""
+    return [
         record.id, record.kind, record.ref, str(record.group), _day(record.date), record.county,
         record.town, record.sector, record.site, record.address, record.hazard,
         _flag(record.major) if record.kind == "finding" or "major" in record.fields else "",
@@ -112,6 +113,10 @@ def encode_record(record: Record) -> bytes:
         ";".join(record.photos), record.handover, _day(record.deadline), _day(record.rectified),
         record.reason, ";".join(record.fields), record.origin, record.by, record.recorded_at,
     ]  # fmt: skip
+
+
+def encode_record(record: Record) -> bytes:
+    values = record_values(record)
     for index in _USER_TEXT:
         value = values[index]
         if value:
