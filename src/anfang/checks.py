@@ -103,12 +103,27 @@ def check_known_groups(data: CheckInput) -> list[Problem]:
     ]
 
 
+def check_sync_refusal(data: CheckInput) -> list[Problem]:
+    """A commit the last sync refused stays an error until a sync gets past it."""
+    if data.root is None or not (data.root / ".git").is_dir():
+        return []
+    from anfang.sync import sync_status
+    from anfang.syncverify import Refusal
+
+    status = sync_status(data.root) or {}
+    refusal = status.get("refusal")
+    if not refusal or refusal.get("held"):
+        return []
+    return [Problem("同步", None, Refusal(**refusal).message() + "（市安委办运行 anfang sync --repair 移除）")]
+
+
 ERROR_CHECKS: list[Check] = [
     check_unreadable_lines,
     check_duplicate_ids,
     check_references,
     check_campaign_dates,
     check_known_groups,
+    check_sync_refusal,
 ]
 
 
@@ -170,6 +185,23 @@ def notice_last_sync(data: CheckInput) -> list[Problem]:
     return problems
 
 
+def notice_sync_held(data: CheckInput) -> list[Problem]:
+    """Commits of a key not registered yet: held until the office registers it."""
+    if data.root is None or not (data.root / ".git").is_dir():
+        return []
+    from anfang.sync import sync_status
+    from anfang.syncverify import Refusal
+
+    status = sync_status(data.root) or {}
+    problems = []
+    refusal = status.get("refusal")
+    if refusal and refusal.get("held"):
+        problems.append(Problem("同步", None, "暂不接收：" + Refusal(**refusal).message()))
+    if status.get("set_aside"):
+        problems.append(Problem("同步", None, "上次同步另存并恢复了本机改动过的文件：" + "、".join(status["set_aside"])))
+    return problems
+
+
 def notice_roster(data: CheckInput) -> list[Problem]:
     """检查人员名单: the departments (and expert) whose names are still blank, against the due time."""
     due = data.config.campaign.roster_due
@@ -210,6 +242,7 @@ NOTICE_CHECKS: list[Check] = [
     notice_missing_groups,
     notice_days_on_site,
     notice_last_sync,
+    notice_sync_held,
     notice_roster,
     notice_same_day,
 ]

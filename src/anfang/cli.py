@@ -75,6 +75,13 @@ class AnfangGroup(click.Group):
         except BrokenPipeError:
             sys.stderr.close()  # `anfang list | head`: stop quietly
             raise click.exceptions.Exit(0) from None
+        except Exception as error:
+            jinja = sys.modules.get("jinja2")
+            if jinja is not None and isinstance(error, jinja.TemplateError):
+                from anfang.templating import template_error
+
+                raise _Failure(template_error(error)) from None
+            raise
 
 
 @click.group(
@@ -160,16 +167,22 @@ def init(directory: str, example: bool, remote: str | None, office: bool, group:
     if office:
         workspace = sync.init_office(target, remote)
         click.echo(f"已创建攻坚行动工作区：{workspace.root}（市安委办）。运行 anfang sync 发布到 {remote}。")
-    else:
-        from anfang.config import load_config
-        from anfang.workspace import bundled
+        click.echo("本机的签名密钥已创建并登记为市安委办的密钥（data/writers.yaml）。")
+        return
+    from anfang.config import load_config
+    from anfang.workspace import bundled
 
-        number = parse_group(group, len(load_config([bundled("data")]).groups))
-        workspace = sync.init_group(target, remote, number)
-        name = workspace.config.group(number).name
-        click.echo(
-            f"已获取攻坚行动工作区：{workspace.root}。这台电脑记录{name}的暗访情况；记录后运行 anfang sync 同步。"
-        )
+    number = parse_group(group, len(load_config([bundled("data")]).groups))
+    made = sync.init_group(target, remote, number)
+    name = made.workspace.config.group(number).name
+    click.echo(f"已获取攻坚行动工作区：{made.workspace.root}。这台电脑记录{name}的暗访情况。")
+    if made.replaces:
+        click.echo(f"注意：{name}已经登记过一台电脑的密钥。登记本机的密钥后，原来那台电脑就不能再同步了。", err=True)
+    click.echo("请把下面这一行本机的签名公钥发给市安委办登记（anfang writers add "
+               f"{number} \"公钥\"）；登记前记录照常保存在本机，登记后的第一次同步时发送：")
+    click.echo(made.key)
+    if made.refusal is not None:
+        click.echo("注意：同步服务器上有未通过验证的提交，只取了其之前的部分：" + made.refusal.message(), err=True)
 
 
 @cli.command()
@@ -647,20 +660,106 @@ def _terminate(signum, frame) -> None:
 
 
 @cli.command(name="sync")
+@click.option("--repair", is_flag=True, help="市安委办：把同步服务器上未通过验证的提交移除（回到最后一个验证通过的提交）")
+@click.option("--restore", is_flag=True, help="本机的记录文件被改动过时：另存改动的文件，恢复为已同步的版本（保留其后新记的记录）")
 @pass_app
-def sync_(app: App) -> None:
-    """同步：发送本机的新记录，获取其他组的记录（git）。离线时保留本机记录，下次一起发送。"""
+def sync_(app: App, repair: bool, restore: bool) -> None:
+    """同步：验证并接收其他电脑的记录，发送本机的新记录（git）。离线时保留本机记录，下次一起发送。"""
     from anfang import sync
 
-    result = sync.sync(app.workspace)
+    if restore:
+        aside, kept = sync.restore(app.workspace)
+        click.echo(f"已恢复为已同步的版本，保留其后新记的 {kept} 条记录" + (f"；改动过的文件另存为 {aside}" if aside else "")
+                   + "。现在可以运行 anfang sync。")  # fmt: skip
+        return
+    result = sync.sync(app.workspace, repair=repair)
+    for line in sync_summary(app, result):
+        click.echo(line)
+    if result.refusal is not None or result.unregistered:
+        raise click.exceptions.Exit(1)
+
+
+def sync_summary(app: App, result) -> list[str]:
+    """What a sync did, exactly: sent, arrived per writer, set aside, refused."""
+    from anfang.writers import machine_key
+
     names = {f"group-{g.number}.csv": g.name for g in app.config.groups} | {"office.csv": "市安委办"}
-    if result.published:
-        click.echo("已发布攻坚行动工作区。")
-    click.echo(f"已发送 {result.sent} 条。" if result.sent else "本机没有新记录要发送。")
+    lines = ["已发布攻坚行动工作区。"] if result.published else []
+    if result.set_aside:
+        lines.append(f"本机对以下不属于本机的文件的改动已另存到 {result.aside_dir}，并恢复为同步的版本："
+                     + "、".join(result.set_aside))  # fmt: skip
+    if result.unregistered:
+        lines.append("本机的签名密钥尚未由市安委办登记，本机的记录已提交保存，暂不发送；登记后的第一次同步时发送。")
+        lines.append(f"请把本机的公钥发给市安委办（anfang writers key 也能显示）：{machine_key(app.workspace.root)}")
+    else:
+        lines.append(f"已发送 {result.sent} 条记录。" if result.sent else "本机没有新记录要发送。")
     for name, count in sorted(result.arrived.items()):
-        click.echo(f"{names.get(name, name)} 新增 {count} 条")
-    if not result.arrived:
-        click.echo("没有收到新记录。")
+        if count:
+            lines.append(f"收到{names.get(name, name)} {count} 条记录")
+    if not any(result.arrived.values()):
+        lines.append("没有收到新记录。")
+    if result.repaired:
+        lines.append(f"已修复同步服务器：移除了未通过验证的提交（原来的历史保存在本机 refs/anfang/rejected/，{result.repaired[:10]}）。")
+    if result.refusal is not None:
+        r = result.refusal
+        if r.held:
+            lines.append("暂不接收：" + r.message())
+            lines.append("若这是新登记的电脑，市安委办用 anfang writers add 组别 \"公钥\" 登记后即可接收；"
+                         "若不是，市安委办运行 anfang sync --repair 移除。其后的记录在此之前都不会接收。")  # fmt: skip
+        else:
+            lines.append("同步已停止，未接收：" + r.message())
+            lines.append("本机的记录都还在。请通知市安委办运行 anfang sync --repair（移除这个提交及其后的提交；"
+                         "诚实的电脑从不在未通过验证的提交之上发送，它们的记录会在下次同步时重新发送）。")  # fmt: skip
+    return lines
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def writers(ctx: click.Context) -> None:
+    """登记的签名密钥：各组联络员电脑和市安委办电脑（同步时只接受这些密钥签名的记录）。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    from anfang.writers import fingerprint, load_registry, writer_label
+
+    app = ctx.find_object(App)
+    registry = load_registry(app.workspace.root)
+    rows = [("市安委办", registry.office)] + [
+        (writer_label(g.number), registry.groups.get(g.number)) for g in app.config.groups
+    ]
+    for label, key in rows:
+        click.echo(f"{label}\t{fingerprint(key) if key else '未登记'}")
+
+
+@writers.command(name="key")
+@pass_app
+def writers_key(app: App) -> None:
+    """显示本机的签名公钥（发给市安委办登记）。"""
+    from anfang.writers import machine_key
+
+    key = machine_key(app.workspace.root)
+    if key is None:
+        raise AnfangError("本机还没有签名密钥：同步的工作区用 anfang init 目录 --remote 地址 --group N 创建时生成")
+    click.echo(key)
+
+
+@writers.command(name="add")
+@click.argument("writer_text", metavar="组别")
+@click.argument("key_line", metavar="公钥")
+@pass_app
+def writers_add(app: App, writer_text: str, key_line: str) -> None:
+    """市安委办：登记一台电脑的签名公钥（组别 1..9，或 office）；下次 anfang sync 发布。"""
+    from anfang import sync
+    from anfang.writers import writer_label
+
+    writer = None if writer_text.strip().lower() == "office" else app.group(writer_text)
+    old, changed = sync.register(app.workspace, writer, key_line)
+    label = writer_label(writer)
+    if not changed:
+        click.echo(f"{label}的这个公钥已经登记过了。")
+    elif old:
+        click.echo(f"已替换{label}原登记的密钥；原来那台电脑此后的提交不再接收。运行 anfang sync 发布。")
+    else:
+        click.echo(f"已登记{label}的签名密钥。运行 anfang sync 发布。")
 
 
 # -- the office's documents ----------------------------------------------------------------

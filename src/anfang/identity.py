@@ -1,5 +1,9 @@
-"""Which writer this laptop is: a group's liaison, or the office. Kept inside .git (local to
-the laptop, never synced), so that each laptop writes only its own log file."""
+"""Which writer this laptop is: a group's liaison, or the office.
+
+Bound to the laptop's signing key: once the office has registered the key in data/writers.yaml,
+the registration says who this laptop is, whatever a local file claims. Until then the claim made
+at `init --group N` (kept inside .git, never synced) stands in; nothing written under it is
+accepted by the other laptops before the key is registered for that writer."""
 
 from __future__ import annotations
 
@@ -26,6 +30,17 @@ class Writer:
 
 def read_writer(root: Path) -> Writer | None:
     """The writer this workspace's laptop is, or None for a workspace that is not synced."""
+    from anfang.writers import registered_writer
+
+    claim = read_claim(root)
+    if claim is None:
+        return None
+    registered, writer = registered_writer(root)
+    return Writer(writer) if registered else claim
+
+
+def read_claim(root: Path) -> Writer | None:
+    """What `init` recorded this laptop to be (before its key is registered, the only word)."""
     try:
         text = (root / IDENTITY_FILE).read_text(encoding="utf-8").strip()
     except FileNotFoundError:

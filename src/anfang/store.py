@@ -355,3 +355,44 @@ def _fsync_dir(folder: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def restore_log(path: Path, synced: bytes, aside: Path) -> int:
+    """Put a log back to `synced` (the version last synced) plus every valid record of the
+    current file that `synced` does not hold; the current file is copied to `aside` first.
+
+    For a log edited outside anfang (rows deleted or changed in Excel): what was synced comes
+    back, records made since are kept, edited or damaged lines stay only in the aside copy.
+    Done in place under the exclusive lock, so a concurrent `anfang log` waits and then appends
+    to the restored file. Returns how many records were kept beyond `synced`."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        with _locked(fd, exclusive=True):
+            current = os.pread(fd, os.fstat(fd).st_size, 0)
+            aside.parent.mkdir(parents=True, exist_ok=True)
+            with open(aside, "xb") as handle:
+                handle.write(current)
+                handle.flush()
+                os.fsync(handle.fileno())
+            known = set(synced.removeprefix(BOM).split(b"\n"))
+            known_ids = {line.split(b",", 1)[0] for line in known}
+            kept = []
+            for number, line in enumerate(current.removeprefix(BOM).split(b"\n")[1:], start=2):
+                if not line or line in known or line.split(b",", 1)[0] in known_ids:
+                    continue
+                try:
+                    decode_line(line, "", number)
+                except ValueError:
+                    continue
+                kept.append(line + b"\n")
+                known_ids.add(line.split(b",", 1)[0])
+            data = (synced or BOM + HEADER) + b"".join(kept)
+            os.ftruncate(fd, 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            _write_all(fd, data)
+            os.fsync(fd)
+            return len(kept)
+    except OSError as exc:
+        raise AnfangError(f"无法恢复 {path}：{os_reason(exc)}（改动前的文件已另存为 {aside}）") from None
+    finally:
+        os.close(fd)

@@ -49,22 +49,24 @@ TYPE_NAMES = {
 class StrictYaml:
     """Reads one YAML file into nodes and offers typed accessors that record problems."""
 
-    def __init__(self, path: Path, label: str):
+    def __init__(self, path: Path | None, label: str, raw: bytes | None = None):
+        """Read `path`, or the bytes `raw` (a file as git holds it in some commit)."""
         self.label = label
         self.problems: list[Problem] = []
-        self.root = self._compose(path)
+        self.root = self._compose(path, raw)
 
     def problem(self, node: yaml.Node | None, message: str) -> None:
         line = node.start_mark.line + 1 if node is not None else None
         self.problems.append(Problem(self.label, line, message))
 
-    def _compose(self, path: Path) -> yaml.Node | None:
+    def _compose(self, path: Path | None, raw: bytes | None) -> yaml.Node | None:
         try:
-            size = path.stat().st_size
+            size = len(raw) if raw is not None else path.stat().st_size
             if size > MAX_CONFIG_BYTES:
                 self.problem(None, f"文件过大（{size} 字节，上限 {MAX_CONFIG_BYTES} 字节）")
                 return None
-            raw = path.read_bytes()
+            if raw is None:
+                raw = path.read_bytes()
         except OSError as exc:
             self.problem(None, f"无法读取：{os_reason(exc)}")
             return None
