@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
-from tests.conftest import tree_digest
 
 from anfang.store import read_logs
+from tests.conftest import tree_digest
 
 VISIT = [
     "log",

@@ -51,7 +51,10 @@ def register(office: Path, laptop: Path, n: int) -> None:
     key = invoke(laptop, "writers", "key").stdout.strip()
     assert key.startswith("ssh-ed25519 ")
     added = invoke(office, "writers", "add", str(n), key)
-    assert added.exit_code == 0 and added.stdout == f"已登记第{'一二三四五六七八九'[n - 1]}组的签名密钥。运行 anfang sync 发布。\n"
+    assert (
+        added.exit_code == 0
+        and added.stdout == f"已登记第{'一二三四五六七八九'[n - 1]}组的签名密钥。运行 anfang sync 发布。\n"
+    )
 
 
 def log(ws: Path, group: int, day: str, site: str, hazard: str = "") -> None:

@@ -114,7 +114,9 @@ def check_sync_refusal(data: CheckInput) -> list[Problem]:
     refusal = status.get("refusal")
     if not refusal or refusal.get("held"):
         return []
-    return [Problem("同步", None, Refusal(**refusal).message() + "（市安委办运行 anfang sync --repair 移除）")]
+    return [
+        Problem("同步", None, Refusal(**refusal).message() + "（市安委办运行 anfang sync --repair 移除）")
+    ]
 
 
 ERROR_CHECKS: list[Check] = [
@@ -198,7 +200,9 @@ def notice_sync_held(data: CheckInput) -> list[Problem]:
     if refusal and refusal.get("held"):
         problems.append(Problem("同步", None, "暂不接收：" + Refusal(**refusal).message()))
     if status.get("set_aside"):
-        problems.append(Problem("同步", None, "上次同步另存并恢复了本机改动过的文件：" + "、".join(status["set_aside"])))
+        problems.append(
+            Problem("同步", None, "上次同步另存并恢复了本机改动过的文件：" + "、".join(status["set_aside"]))
+        )
     return problems
 
 

@@ -177,12 +177,18 @@ def init(directory: str, example: bool, remote: str | None, office: bool, group:
     name = made.workspace.config.group(number).name
     click.echo(f"已获取攻坚行动工作区：{made.workspace.root}。这台电脑记录{name}的暗访情况。")
     if made.replaces:
-        click.echo(f"注意：{name}已经登记过一台电脑的密钥。登记本机的密钥后，原来那台电脑就不能再同步了。", err=True)
-    click.echo("请把下面这一行本机的签名公钥发给市安委办登记（anfang writers add "
-               f"{number} \"公钥\"）；登记前记录照常保存在本机，登记后的第一次同步时发送：")
+        click.echo(
+            f"注意：{name}已经登记过一台电脑的密钥。登记本机的密钥后，原来那台电脑就不能再同步了。", err=True
+        )
+    click.echo(
+        "请把下面这一行本机的签名公钥发给市安委办登记（anfang writers add "
+        f'{number} "公钥"）；登记前记录照常保存在本机，登记后的第一次同步时发送：'
+    )
     click.echo(made.key)
     if made.refusal is not None:
-        click.echo("注意：同步服务器上有未通过验证的提交，只取了其之前的部分：" + made.refusal.message(), err=True)
+        click.echo(
+            "注意：同步服务器上有未通过验证的提交，只取了其之前的部分：" + made.refusal.message(), err=True
+        )
 
 
 @cli.command()
@@ -660,17 +666,27 @@ def _terminate(signum, frame) -> None:
 
 
 @cli.command(name="sync")
-@click.option("--repair", is_flag=True, help="市安委办：把同步服务器上未通过验证的提交移除（回到最后一个验证通过的提交）")
-@click.option("--restore", is_flag=True, help="本机的记录文件被改动过时：另存改动的文件，恢复为已同步的版本（保留其后新记的记录）")
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="市安委办：把同步服务器上未通过验证的提交移除（回到最后一个验证通过的提交）",
+)
+@click.option(
+    "--restore",
+    is_flag=True,
+    help="本机的记录文件被改动过时：另存改动的文件，恢复为已同步的版本（保留其后新记的记录）",
+)
 @pass_app
 def sync_(app: App, repair: bool, restore: bool) -> None:
     """同步：验证并接收其他电脑的记录，发送本机的新记录（git）。离线时保留本机记录，下次一起发送。"""
     from anfang import sync
 
     if restore:
-        aside, kept = sync.restore(app.workspace)
+        aside, kept, renamed = sync.restore(app.workspace)
         click.echo(f"已恢复为已同步的版本，保留其后新记的 {kept} 条记录" + (f"；改动过的文件另存为 {aside}" if aside else "")
                    + "。现在可以运行 anfang sync。")  # fmt: skip
+        for old, new in renamed.items():
+            click.echo(f"编号 {old} 与已同步的记录重复，改为 {new}")
         return
     result = sync.sync(app.workspace, repair=repair)
     for line in sync_summary(app, result):
@@ -689,8 +705,12 @@ def sync_summary(app: App, result) -> list[str]:
         lines.append(f"本机对以下不属于本机的文件的改动已另存到 {result.aside_dir}，并恢复为同步的版本："
                      + "、".join(result.set_aside))  # fmt: skip
     if result.unregistered:
-        lines.append("本机的签名密钥尚未由市安委办登记，本机的记录已提交保存，暂不发送；登记后的第一次同步时发送。")
-        lines.append(f"请把本机的公钥发给市安委办（anfang writers key 也能显示）：{machine_key(app.workspace.root)}")
+        lines.append(
+            "本机的签名密钥尚未由市安委办登记，本机的记录已提交保存，暂不发送；登记后的第一次同步时发送。"
+        )
+        lines.append(
+            f"请把本机的公钥发给市安委办（anfang writers key 也能显示）：{machine_key(app.workspace.root)}"
+        )
     else:
         lines.append(f"已发送 {result.sent} 条记录。" if result.sent else "本机没有新记录要发送。")
     for name, count in sorted(result.arrived.items()):
@@ -699,7 +719,9 @@ def sync_summary(app: App, result) -> list[str]:
     if not any(result.arrived.values()):
         lines.append("没有收到新记录。")
     if result.repaired:
-        lines.append(f"已修复同步服务器：移除了未通过验证的提交（原来的历史保存在本机 refs/anfang/rejected/，{result.repaired[:10]}）。")
+        lines.append(
+            f"已修复同步服务器：移除了未通过验证的提交（原来的历史保存在本机 refs/anfang/rejected/，{result.repaired[:10]}）。"
+        )
     if result.refusal is not None:
         r = result.refusal
         if r.held:
@@ -738,7 +760,9 @@ def writers_key(app: App) -> None:
 
     key = machine_key(app.workspace.root)
     if key is None:
-        raise AnfangError("本机还没有签名密钥：同步的工作区用 anfang init 目录 --remote 地址 --group N 创建时生成")
+        raise AnfangError(
+            "本机还没有签名密钥：同步的工作区用 anfang init 目录 --remote 地址 --group N 创建时生成"
+        )
     click.echo(key)
 
 

@@ -66,7 +66,14 @@ def git_bytes(root: Path, *args: str, check: bool = True, input: bytes | None = 
               signer: Signer | None = None) -> subprocess.CompletedProcess:  # fmt: skip
     if shutil.which("git") is None:
         raise AnfangError("同步需要 git，但这台电脑上没有找到 git 命令；请先安装 git")
-    options = ["-c", "core.quotepath=false", "-c", "core.hooksPath=/dev/null/none", "-c", "core.autocrlf=false"]
+    options = [
+        "-c",
+        "core.quotepath=false",
+        "-c",
+        "core.hooksPath=/dev/null/none",
+        "-c",
+        "core.autocrlf=false",
+    ]
     if signer is not None:
         options += signer.options()
     result = subprocess.run(
@@ -97,7 +104,9 @@ def is_offline(output: str) -> bool:
 def explain(command: str, output: str) -> str:
     """git's failure as a Chinese sentence, with git's own words after it."""
     lines = [line for line in output.splitlines() if line.strip()]
-    detail = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[0] if lines else "")
+    detail = next(
+        (line for line in lines if line.startswith(("fatal:", "error:"))), lines[0] if lines else ""
+    )
     if re.search(r"gpg failed to sign|Load key|signing failed|Couldn't load public key", output):
         reason = "签名失败（本机的签名密钥无法使用；请检查 .git/anfang/signing-key 是否还在）"
     elif re.search(r"would be overwritten|untracked working tree files", output):

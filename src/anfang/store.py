@@ -357,14 +357,16 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def restore_log(path: Path, synced: bytes, aside: Path) -> int:
+def restore_log(path: Path, synced: bytes, aside: Path) -> tuple[int, dict[str, str]]:
     """Put a log back to `synced` (the version last synced) plus every valid record of the
     current file that `synced` does not hold; the current file is copied to `aside` first.
 
     For a log edited outside anfang (rows deleted or changed in Excel): what was synced comes
-    back, records made since are kept, edited or damaged lines stay only in the aside copy.
-    Done in place under the exclusive lock, so a concurrent `anfang log` waits and then appends
-    to the restored file. Returns how many records were kept beyond `synced`."""
+    back, records made since are kept, edited or damaged lines stay only in the aside copy. A kept
+    record whose id a synced record already has (made after rows were deleted, when the next id
+    came from the shortened file) gets the next free id; changes made since that refer to it follow.
+    Done in place under the exclusive lock, so a concurrent `anfang log` waits and then appends to
+    the restored file. Returns (records kept beyond `synced`, {old id: new id})."""
     fd = os.open(path, os.O_RDWR)
     try:
         with _locked(fd, exclusive=True):
@@ -375,23 +377,29 @@ def restore_log(path: Path, synced: bytes, aside: Path) -> int:
                 handle.flush()
                 os.fsync(handle.fileno())
             known = set(synced.removeprefix(BOM).split(b"\n"))
-            known_ids = {line.split(b",", 1)[0] for line in known}
-            kept = []
+            taken = {line.split(b",", 1)[0].decode("utf-8", "replace") for line in known}
+            kept: list[Record] = []
             for number, line in enumerate(current.removeprefix(BOM).split(b"\n")[1:], start=2):
-                if not line or line in known or line.split(b",", 1)[0] in known_ids:
-                    continue
-                try:
-                    decode_line(line, "", number)
-                except ValueError:
-                    continue
-                kept.append(line + b"\n")
-                known_ids.add(line.split(b",", 1)[0])
-            data = (synced or BOM + HEADER) + b"".join(kept)
+                if line and line not in known:
+                    with contextlib.suppress(ValueError):
+                        kept.append(decode_line(line, "", number))
+            sequence = max((sequence_of(i) for i in taken | {r.id for r in kept}), default=0)
+            renamed: dict[str, str] = {}
+            for record in kept:
+                if record.id in taken or record.id in renamed.values():
+                    sequence += 1
+                    renamed[record.id] = re.sub(r"\d+$", f"{sequence:03d}", record.id)
+                taken.add(renamed.get(record.id, record.id))
+            lines = [
+                encode_record(r._replace(id=renamed.get(r.id, r.id), ref=renamed.get(r.ref, r.ref)))
+                for r in kept
+            ]
+            data = (synced or BOM + HEADER) + b"".join(lines)
             os.ftruncate(fd, 0)
             os.lseek(fd, 0, os.SEEK_SET)
             _write_all(fd, data)
             os.fsync(fd)
-            return len(kept)
+            return len(kept), renamed
     except OSError as exc:
         raise AnfangError(f"无法恢复 {path}：{os_reason(exc)}（改动前的文件已另存为 {aside}）") from None
     finally:

@@ -61,7 +61,9 @@ def _exclude_local(root: Path) -> None:
     exclude.parent.mkdir(parents=True, exist_ok=True)
     text = exclude.read_text(encoding="utf-8") if exclude.exists() else ""
     if ".anfang/" not in text.splitlines():
-        exclude.write_text(text + ("" if text.endswith("\n") or not text else "\n") + ".anfang/\n", encoding="utf-8")
+        exclude.write_text(
+            text + ("" if text.endswith("\n") or not text else "\n") + ".anfang/\n", encoding="utf-8"
+        )
 
 
 def init_office(target: Path, remote: str) -> Workspace:
@@ -105,13 +107,19 @@ def init_group(target: Path, remote: str, group: int) -> GroupInit:
     root = target.resolve()
     try:
         if not (root / "data" / "groups.yaml").is_file():
-            raise AnfangError(f"{remote} 里还没有攻坚行动工作区：请市安委办先运行 anfang init --office 并 anfang sync")
+            raise AnfangError(
+                f"{remote} 里还没有攻坚行动工作区：请市安委办先运行 anfang init --office 并 anfang sync"
+            )
         founding = founding_registry(root)
         if founding.office is None:
-            raise AnfangError(f"{remote} 的第一个提交没有登记市安委办的签名密钥，不是 anfang 创建的攻坚行动工作区")
+            raise AnfangError(
+                f"{remote} 的第一个提交没有登记市安委办的签名密钥，不是 anfang 创建的攻坚行动工作区"
+            )
         verdict = verify(root, None, "HEAD", founding)
         if verdict.accepted is None:
-            raise AnfangError(f"{remote} 的第一个提交未通过验证：{verdict.refusal.message() if verdict.refusal else ''}")
+            raise AnfangError(
+                f"{remote} 的第一个提交未通过验证：{verdict.refusal.message() if verdict.refusal else ''}"
+            )
         git(root, "reset", "-q", "--hard", verdict.accepted)
         git(root, "update-ref", VERIFIED_REF, verdict.accepted)
         workspace = Workspace(root)
@@ -145,10 +153,16 @@ def _me(workspace: Workspace) -> tuple[Writer, bool, str]:
     root = workspace.root
     claim = read_claim(root)
     if claim is None or not (root / ".git").is_dir():
-        raise AnfangError("这个工作区没有设置同步：请用 anfang init 目录 --remote 地址 --group N（或 --office）创建")
-    label = workspace.config.campaign.office.name if claim.is_office else workspace.config.group(claim.group).name
+        raise AnfangError(
+            "这个工作区没有设置同步：请用 anfang init 目录 --remote 地址 --group N（或 --office）创建"
+        )
+    label = (
+        workspace.config.campaign.office.name if claim.is_office else workspace.config.group(claim.group).name
+    )
     key = machine_key(root) or create_key(root, f"anfang {label}")
-    found, writer = registry_at(root, rev(root, "HEAD")).writer_of(fingerprint(key))  # as synced, not as edited
+    found, writer = registry_at(root, rev(root, "HEAD")).writer_of(
+        fingerprint(key)
+    )  # as synced, not as edited
     return (Writer(writer) if found else claim), found, key
 
 
@@ -217,7 +231,11 @@ def _fetch(root: Path) -> str | None:
         output = fetch.stderr.strip() or fetch.stdout.strip()
         if "couldn't find remote ref" in output:
             return None
-        raise _offline(output, "获取") if is_offline(output) else AnfangError("获取失败：" + explain("fetch", output))
+        raise (
+            _offline(output, "获取")
+            if is_offline(output)
+            else AnfangError("获取失败：" + explain("fetch", output))
+        )
     return rev(root, "refs/remotes/origin/main")
 
 
@@ -235,7 +253,9 @@ def _accept(root: Path, upstream: str, signer: Signer, future: Registry | None):
     Returns (the commit now built on, the verdict)."""
     verified = rev(root, VERIFIED_REF)
     if verified and not is_ancestor(root, verified, upstream) and not is_ancestor(root, upstream, verified):
-        refusal = Refusal(upstream, "同步服务器", "", f"远程仓库的历史被改写过：已验证的提交 {verified[:10]} 不在其中")
+        refusal = Refusal(
+            upstream, "同步服务器", "", f"远程仓库的历史被改写过：已验证的提交 {verified[:10]} 不在其中"
+        )
         from anfang.syncverify import Verdict
 
         return verified, Verdict(accepted=None, refusal=refusal)
@@ -265,7 +285,9 @@ def _owns(writer: Writer, path: str, status: str) -> bool:
         return True
     if path.startswith("evidence/"):
         return status == "??"  # new photos only
-    return writer.is_office and (path.startswith(("data/", "templates/")) or path in (".gitattributes", ".gitignore"))
+    return writer.is_office and (
+        path.startswith(("data/", "templates/")) or path in (".gitattributes", ".gitignore")
+    )
 
 
 def _set_aside_foreign(root: Path, writer: Writer, stamp: str) -> tuple[list[str], str]:
@@ -276,7 +298,9 @@ def _set_aside_foreign(root: Path, writer: Writer, stamp: str) -> tuple[list[str
     foreign = []
     for entry in entries:
         status, path = entry[:2], entry[3:]
-        if not _owns(writer, path, status) and (status != "??" or path.startswith(("logs/", "data/", "templates/"))):
+        if not _owns(writer, path, status) and (
+            status != "??" or path.startswith(("logs/", "data/", "templates/"))
+        ):
             foreign.append((status, path))
     if not foreign:
         return [], ""
@@ -312,7 +336,7 @@ def _check_own_log(root: Path, writer: Writer) -> None:
         )
 
 
-def restore(workspace: Workspace) -> tuple[str, int]:
+def restore(workspace: Workspace) -> tuple[str, int, dict[str, str]]:
     """Put this laptop's own log back to what it last committed, keeping later valid records."""
     root = workspace.root
     me, _, _ = _me(workspace)
@@ -322,9 +346,9 @@ def restore(workspace: Workspace) -> tuple[str, int]:
     aside = root / ASIDE_DIR / dates.now().strftime("%Y%m%d-%H%M%S") / me.log_name()
     if not path.exists():
         path.write_bytes(committed)
-        return "", 0
-    kept = restore_log(path, committed, aside)
-    return aside.relative_to(root).as_posix(), kept
+        return "", 0, {}
+    kept, renamed = restore_log(path, committed, aside)
+    return aside.relative_to(root).as_posix(), kept, renamed
 
 
 def _commit_own(workspace: Workspace, writer: Writer, signer: Signer) -> None:
@@ -354,7 +378,9 @@ def _refuse_known_ids(root: Path, outgoing: dict[str, list[str]]) -> None:
         for line in path.read_bytes().split(b"\n")[1:]:
             record_id = line.split(b",", 1)[0].decode("utf-8", "replace")
             if record_id in mine:
-                raise AnfangError(f"本机要发送的记录编号 {record_id} 在 logs/{path.name} 中已经有了；未发送。请联系市安委办")
+                raise AnfangError(
+                    f"本机要发送的记录编号 {record_id} 在 logs/{path.name} 中已经有了；未发送。请联系市安委办"
+                )
 
 
 def _is_race(output: str) -> bool:
@@ -363,7 +389,9 @@ def _is_race(output: str) -> bool:
 
 def _offline(output: str, action: str) -> AnfangError:
     lines = output.splitlines()
-    detail = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[0] if lines else "")
+    detail = next(
+        (line for line in lines if line.startswith(("fatal:", "error:"))), lines[0] if lines else ""
+    )
     return AnfangError(
         f"无法连接同步服务器，{action}失败；本机的记录已保存并提交，下次同步时会一起发送。\n（git：{detail}）"
     )

@@ -94,7 +94,9 @@ def commits_between(root: Path, base: str | None, tip: str) -> list[Commit]:
             if not meta.startswith(b":"):
                 continue
             old_mode, new_mode, old_blob, new_blob, status = meta[1:].decode().split()
-            changes.append(Change(path.decode("utf-8", "replace"), status[0], old_mode, new_mode, old_blob, new_blob))
+            changes.append(
+                Change(path.decode("utf-8", "replace"), status[0], old_mode, new_mode, old_blob, new_blob)
+            )
         commits.append(Commit(sha, tuple(parents), tuple(changes)))
     return commits
 
@@ -126,10 +128,14 @@ def _signatures(root: Path, commits: list[Commit], keys: list[str]) -> list[Comm
 def registry_at(root: Path, commit: str | None) -> Registry:
     if commit is None:
         return Registry()
-    return parse_registry(blobs(root, [f"{commit}:{WRITERS_FILE.as_posix()}"])[f"{commit}:{WRITERS_FILE.as_posix()}"])
+    return parse_registry(
+        blobs(root, [f"{commit}:{WRITERS_FILE.as_posix()}"])[f"{commit}:{WRITERS_FILE.as_posix()}"]
+    )
 
 
-def verify(root: Path, base: str | None, tip: str, registry: Registry, future: Registry | None = None) -> Verdict:
+def verify(
+    root: Path, base: str | None, tip: str, registry: Registry, future: Registry | None = None
+) -> Verdict:
     """Verify base..tip, starting from the registry in force at base (for base None: the
     founding registry the first commit is checked against). `future`: registrations that will
     follow (the office's own, not yet published), which accept a key as a later commit would."""
@@ -143,7 +149,9 @@ def verify(root: Path, base: str | None, tip: str, registry: Registry, future: R
     appended: dict[str, list[str]] = {}  # new log blob -> ids its commit appends
     # pass 1: in order, each commit against the registry of its parent; office commits may
     # change the registry. Commits whose key only a later office commit registers wait (pending).
-    states: list[tuple[Commit, Registry, Refusal | None, int | None]] = []  # commit, registry after, refusal, writer
+    states: list[
+        tuple[Commit, Registry, Refusal | None, int | None]
+    ] = []  # commit, registry after, refusal, writer
     pending: list[int] = []
     current = registry
     first_bad = len(commits)
@@ -229,6 +237,7 @@ def _held(commit: Commit) -> Refusal:
 
 def _signed(commit: Commit, registry: Registry) -> tuple[Refusal | None, int | None, bool]:
     """(refusal, writer, registered) for the commit's signature under `registry`."""
+
     def refuse(reason: str) -> Refusal:
         return Refusal(commit.sha, commit.author, "", reason)
 
@@ -271,7 +280,9 @@ def _owned(root: Path, commit: Commit, writer: int | None, appended: dict[str, l
     return None
 
 
-def _append_problem(root: Path, change: Change, writer: int | None, appended: dict[str, list[str]]) -> str | None:
+def _append_problem(
+    root: Path, change: Change, writer: int | None, appended: dict[str, list[str]]
+) -> str | None:
     names = [b for b in (change.old_blob, change.new_blob) if set(b) != {"0"}]
     contents = blobs(root, names)
     ids: list[str] = []
@@ -281,7 +292,9 @@ def _append_problem(root: Path, change: Change, writer: int | None, appended: di
     return problem
 
 
-def append_problem(old: bytes, new: bytes, path: str, writer: int | None, ids: list[str] | None = None) -> str | None:
+def append_problem(
+    old: bytes, new: bytes, path: str, writer: int | None, ids: list[str] | None = None
+) -> str | None:
     """Why `new` is not `old` plus whole, valid records of this writer (None: it is).
 
     The ids of the appended records go to `ids`."""
@@ -322,15 +335,15 @@ def _first_difference(old: bytes, new: bytes) -> str:
     old_lines, new_lines = old.split(b"\n"), new.split(b"\n")
     for number, (a, b) in enumerate(zip(old_lines, new_lines, strict=False), start=1):
         if a != b:
-            if number < len(old_lines) and old_lines[number] == b:
-                return f"第 {number} 行的记录被删除（已同步的记录只能追加，不能删除）"
-            if number == len(new_lines) and not b:
-                return f"从第 {number} 行起的记录被删除（已同步的记录只能追加，不能删除）"
-            return f"第 {number} 行被改动（已同步的记录只能追加，不能修改）"
-    return f"从第 {len(new_lines)} 行起的记录被删除（已同步的记录只能追加，不能删除）"
+            if a.split(b",", 1)[0] == b.split(b",", 1)[0]:
+                return f"第 {number} 行被改动（已同步的记录只能追加，不能修改）"
+            return f"第 {number} 行起的记录被删除或改动（已同步的记录只能追加）"
+    return f"第 {len(new_lines)} 行起的记录被删除（已同步的记录只能追加，不能删除）"
 
 
 def _ids(log: bytes) -> set[str]:
-    return {line.split(b",", 1)[0].decode("utf-8", "replace") for line in log.removeprefix(BOM).split(b"\n")[1:] if line}
-
-
+    return {
+        line.split(b",", 1)[0].decode("utf-8", "replace")
+        for line in log.removeprefix(BOM).split(b"\n")[1:]
+        if line
+    }

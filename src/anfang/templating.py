@@ -34,15 +34,18 @@ def form_wording(env: jinja2.Environment):
     return env.get_template("form.j2").module
 
 
-
 def template_error(error: jinja2.TemplateError) -> AnfangError:
     """A template's failure as a Chinese message (the CLI calls this for any Jinja2 error)."""
     from jinja2.sandbox import SecurityError
 
     if isinstance(error, SecurityError):
-        return TemplateRefused(f"模板试图访问不允许的内容，已拒绝渲染（模板来自工作区的 templates/）：{error}")
+        return TemplateRefused(
+            f"模板试图访问不允许的内容，已拒绝渲染（模板来自工作区的 templates/）：{error}"
+        )
     if isinstance(error, jinja2.TemplateSyntaxError):
-        return TemplateRefused(f"模板 {error.filename or error.name} 第 {error.lineno} 行有语法错误：{error.message}")
+        return TemplateRefused(
+            f"模板 {error.filename or error.name} 第 {error.lineno} 行有语法错误：{error.message}"
+        )
     if isinstance(error, jinja2.TemplateNotFound):
         return TemplateRefused(f"找不到模板 {error.name}")
     return TemplateRefused(f"模板渲染出错：{error}")

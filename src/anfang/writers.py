@@ -24,7 +24,9 @@ WRITERS_FILE = Path("data") / "writers.yaml"
 KEY_DIR = Path(".git") / "anfang"
 KEY_NAME = "signing-key"
 OFFICE = "office"
-_KEY_LINE = re.compile(r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(?:256|384|521)) ([A-Za-z0-9+/]+={0,3})(?: .*)?$")
+_KEY_LINE = re.compile(
+    r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(?:256|384|521)) ([A-Za-z0-9+/]+={0,3})(?: .*)?$"
+)
 
 
 def writer_label(writer: int | None) -> str:
@@ -153,7 +155,9 @@ def create_key(root: Path, comment: str) -> str:
     if existing:
         return existing
     if shutil.which("ssh-keygen") is None:
-        raise AnfangError("创建签名密钥需要 ssh-keygen（OpenSSH 客户端），这台电脑上没有找到；请先安装 OpenSSH")
+        raise AnfangError(
+            "创建签名密钥需要 ssh-keygen（OpenSSH 客户端），这台电脑上没有找到；请先安装 OpenSSH"
+        )
     (root / KEY_DIR).mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
         ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", str(key_path(root))],
