@@ -16,9 +16,6 @@ from pathlib import Path
 
 from anfang.errors import AnfangError
 
-# The empty tree's id, fixed by git's object format: the base for "everything" diffs.
-EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-
 
 class GitFailed(AnfangError):
     def __init__(self, command: str, output: str):

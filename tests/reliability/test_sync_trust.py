@@ -402,3 +402,21 @@ def test_every_commit_anfang_makes_is_signed(campaign):
     out = subprocess.run(["git", "-c", "gpg.ssh.allowedSignersFile=/dev/null", "log", "--format=%G?", "main"], cwd=office, capture_output=True, text=True,
                          env={**os.environ, "LC_ALL": "C"}, check=True).stdout.split()  # fmt: skip
     assert out and set(out) <= {"U", "G"}
+
+
+def test_a_record_whose_id_exists_upstream_is_not_published(campaign):
+    _, office, laptops = campaign
+    from anfang.store import append, read_logs
+
+    taken = read_logs(office / "logs").records[0]
+    assert taken.source == "group-1.csv"
+    append(
+        office / "logs" / "office.csv", lambda seq: taken._replace(recorded_at="2020-03-28T09:00:00+08:00")
+    )
+    result = invoke(office, "sync")
+    assert result.exit_code == 1
+    assert f"本机要发送的记录编号 {taken.id} 在 logs/group-1.csv 中已经有了；未发送" in result.stderr
+    assert (
+        run_git(office, "ls-remote", "origin", "main").stdout.split()[0]
+        != run_git(office, "rev-parse", "HEAD").stdout.strip()
+    )
