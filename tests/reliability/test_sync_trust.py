@@ -405,7 +405,7 @@ def test_every_commit_anfang_makes_is_signed(campaign):
 
 
 def test_a_record_whose_id_exists_upstream_is_not_published(campaign):
-    _, office, laptops = campaign
+    _, office, _ = campaign
     from anfang.store import append, read_logs
 
     taken = read_logs(office / "logs").records[0]
