@@ -26,7 +26,6 @@ from anfang.model import (
     Record,
 )
 from anfang.recording import destination, make_id
-from anfang.store import append
 from anfang.textsafe import check_text
 from anfang.workspace import Workspace
 
@@ -124,10 +123,25 @@ def amend_change(target: Target, values: dict, config: Config, today: date) -> d
     return {"kind": AMEND, "date": today, "fields": tuple(sorted(clean)), **clean}
 
 
-def append_change(workspace: Workspace, target: Target, change: dict, by: str, force: bool = False) -> Record:
-    """Write the change to this writer's log (standalone: the finding's group's log)."""
+def apply_change(workspace: Workspace, config: Config, record_id: str, make_change, by: str = "",
+                 force: bool = False) -> Record:  # fmt: skip
+    """Validate `make_change(target, today)` against the finding and write it; the check is
+    repeated under the exclusive lock, so two commands at once cannot both pass."""
+    from anfang.store import LogTransaction, read_logs
+
+    target = find_target(read_logs(workspace.logs_dir).records, record_id)
+    make_change(target, dates.today())  # refuse early, before any lock is taken
     group = target.record.group
     log, tag = destination(workspace, group, force)
+    with LogTransaction(workspace.logs_dir, [log]) as tx:
+        target = find_target(tx.read().records, record_id)
+        change = make_change(target, dates.today())
+        row = _change_row(target, change, by or config.group(group).liaison)
+        return tx.append(log, lambda seq: [Record(id=make_id(group, row["date"], seq, tag), **row)])[0]
+
+
+def _change_row(target: Target, change: dict, by: str) -> dict:
+    group = target.record.group
     recorded_at = dates.now().isoformat(timespec="seconds")
     row = {
         "ref": target.record.id, "group": group, "county": "", "town": "", "sector": "", "site": "",
@@ -135,8 +149,4 @@ def append_change(workspace: Workspace, target: Target, change: dict, by: str, f
         "deadline": None, "rectified": None, "reason": "", "fields": (), "origin": "", "by": by, "recorded_at": recorded_at,
     }  # fmt: skip
     row.update(change)
-
-    def build(sequence: int) -> Record:
-        return Record(id=make_id(group, row["date"], sequence, tag), **row)
-
-    return append(log, build)
+    return row

@@ -113,13 +113,13 @@ def emit(text: str, output: str | None, default_name: str) -> Path | None:
 def save(data: bytes, output: str | Path, default_name: str) -> Path:
     """Write atomically to `output`: a file, or a folder (existing, or written with a trailing
     slash, or a Path given as the default folder) that gets `default_name`."""
-    from anfang.output import write_atomic
+    from anfang.output import write_output
 
     path = Path(output)
     if isinstance(output, Path) or path.is_dir() or str(output).endswith(("/", "\\")):
         path = path / default_name
-    write_atomic(path, data)
-    return path
+    app = click.get_current_context().find_object(App)
+    return write_output(path, data, app.workspace.logs_dir if app else None)
 
 
 def dump_json(data, compact: bool = False) -> str:
@@ -361,13 +361,11 @@ def by_option(command):
 
 
 def _apply(app: App, record_id: str, by: str, make_change, force: bool = False) -> None:
-    """Find the finding, let `make_change(target, today)` validate and describe the change, append it."""
-    from anfang.changes import append_change, find_target
+    """Find the finding, let `make_change(target, today)` validate and describe the change, append
+    it; the validation is made again under the lock, against everything written by then."""
+    from anfang.changes import apply_change
 
-    target = find_target(read_records(app), record_id.strip())
-    change = make_change(target, today())
-    group = app.config.group(target.record.group)
-    append_change(app.workspace, target, change, by.strip() or group.liaison, force)
+    apply_change(app.workspace, app.config, record_id.strip(), make_change, by.strip(), force)
 
 
 @cli.command()
@@ -588,6 +586,8 @@ def import_(app: App, file: str, encoding: str | None, group: str | None) -> Non
     per_group = "，".join(f"{app.config.group(g).name} {n} 条" for g, n in result.groups.items())
     click.echo(f"已导入 {result.added} 条" + (f"（{per_group}）" if per_group else "")
                + (f"，跳过已导入过的 {result.skipped} 条" if result.skipped else ""))  # fmt: skip
+    if result.departments:
+        click.echo(f"交办部门（{len(result.departments)} 个）：{'、'.join(result.departments)}")
 
 
 @cli.command()

@@ -21,11 +21,10 @@ from anfang.store import (
     HEADER,
     USER_TEXT_COLUMNS,
     LogContents,
-    _read_locked,
     _unescape,
-    log_files,
     read_log,
     record_values,
+    snapshot,
 )
 
 FIELDS = COLUMNS[:-1]  # without the CRC column
@@ -63,10 +62,11 @@ def _parse(body) -> pa.Table:
     )
 
 
-def _file_table(path: Path, label: str) -> pa.Table | None:
+def _file_table(raw: bytes, label: str) -> pa.Table | None:
     """One log as an arrow table, or None if this file needs the reference reader: another
     encoding, CRLF line ends, a torn or damaged line, or lines pyarrow cannot split."""
-    raw = _read_locked(path)
+    if not raw:
+        return _empty_table()
     if not raw.startswith(BOM + HEADER) or b"\r" in raw:
         return None
     if not raw.endswith(b"\n"):
@@ -115,10 +115,10 @@ def read_frame(logs_dir: Path, label_root: Path | None = None) -> tuple[pd.DataF
     and the problems of the lines that are not records. Falls back to the reference reader for
     a file that is not plain UTF-8 with LF line ends, or has a damaged line."""
     tables, problems = [], []
-    for path in log_files(logs_dir):
+    for path, raw in snapshot(logs_dir):
         label = path.relative_to(label_root).as_posix() if label_root else path.name
-        table = _file_table(path, label)
-        tables.append(table if table is not None else _reference_table(path, label, problems))
+        table = _file_table(raw, label) if isinstance(raw, bytes) else None
+        tables.append(table if table is not None else _reference_table(path, label, problems, raw))
     # arrow concatenation keeps the files' buffers as chunks: no copy of the whole store
     frame = pa.concat_tables(tables or [_empty_table()], promote_options="permissive").to_pandas()
     frame["source"] = frame["source"].astype(str)
@@ -130,9 +130,9 @@ def read_frame(logs_dir: Path, label_root: Path | None = None) -> tuple[pd.DataF
     return _clean_text(frame), problems
 
 
-def _reference_table(path: Path, label: str, problems: list[Problem]) -> pa.Table:
+def _reference_table(path: Path, label: str, problems: list[Problem], raw) -> pa.Table:
     contents = LogContents()
-    read_log(path, label, contents)
+    read_log(path, label, contents, raw)
     problems.extend(contents.problems)
     rows = [record_values(r) for r in contents.records]
     columns = {name: pa.array([row[i] for row in rows], pa.large_string()) for i, name in enumerate(FIELDS)}

@@ -17,7 +17,7 @@ from anfang.config import Config
 from anfang.dates import parse_date, parse_group
 from anfang.errors import AnfangError
 from anfang.ledger import Finding, findings_as_of
-from anfang.model import Record
+from anfang.model import RECORD_ID, Record
 from anfang.recording import VisitEntry, validate_entry
 from anfang.textsafe import check_text
 
@@ -152,7 +152,7 @@ class ImportRow:
 
 _YES = {"是", "y", "yes", "1", "有", "√", "true"}
 _NO = {"否", "n", "no", "0", "无", "×", "false", ""}
-_ID = re.compile(r"^G(\d+)-(\d{8})-(\d+)$")
+_ID = RECORD_ID
 
 
 def _cell_text(value) -> str:
@@ -212,10 +212,11 @@ def parse_row(number: int, raw: dict, config: Config, today: date, *, default_gr
             errors.append(f"第 {number} 行（{column}）：不能为空")
     if errors:
         raise RowErrors(errors)
-    handover, on_spot = values.get("交办情况", ""), False
-    if values.get("_handover_text"):  # a filled-in form: 交办情况 in the report's own words
-        handover, on_spot = parse_handover_text(values["_handover_text"])
-    hazard = values.get("问题隐患内容", "")
+    # 交办情况 as exported (a department), or in the report's own words on a filled-in form
+    handover, on_spot, fixed_text = parse_handover_text(values.get("_handover_text") or values.get("交办情况", ""))
+    if fixed_text and not rectified_date:
+        rectified_date = _fixed_on(fixed_text, year, number, errors)
+    hazard = "" if is_placeholder(values.get("问题隐患内容", "")) else values.get("问题隐患内容", "")
     try:
         if values.get("整改过程") and hazard:
             events = list(parse_process(values["整改过程"]))
@@ -253,8 +254,11 @@ def parse_row(number: int, raw: dict, config: Config, today: date, *, default_gr
         raise RowErrors(errors)
     record_id = values.get("编号", "")
     match = _ID.match(record_id)
-    if record_id and not (match and int(match.group(1)) == entry.group and match.group(2) == f"{day:%Y%m%d}"):
-        record_id = ""  # not one of ours for this row: a new id is given
+    if record_id and not match:
+        record_id = ""  # not an id anfang writes: the row gets a new one
+    elif record_id and (int(match.group("group")) != entry.group or match.group("date") != f"{day:%Y%m%d}"):
+        raise RowErrors([f"第 {number} 行（编号）：{record_id} 是另一组别或日期的编号，与这一行的组别、日期不符；"
+                         "组别和日期不能更正，请作废原记录后重新记录，或删去编号"])  # fmt: skip
     return ImportRow(number, entry, record_id, later)
 
 
@@ -299,17 +303,47 @@ def _split_visit_day(events: list[Event], day: date) -> tuple[dict[str, Event], 
     return first, later
 
 
-def parse_handover_text(text: str) -> tuple[str, bool]:
-    """交办情况 as a clerk writes it on the form: 已交办XX、已当场整改, or just the department."""
-    on_spot = False
+# What people write for "nothing" in 交办情况 and 问题隐患内容 (and anfang's own 未交办)
+PLACEHOLDERS = frozenset(
+    {"", "无", "没有", "未交办", "暂未交办", "不需交办", "否", "—", "——", "-", "--", "/", "／", "－", "无问题",
+     "无隐患", "未发现问题", "未发现问题隐患", "n/a", "none"}
+)  # fmt: skip
+
+
+def is_placeholder(text: str) -> bool:
+    return " ".join(text.split()).lower() in PLACEHOLDERS
+
+
+_FIXED_ON = re.compile(r"^(?:已)?于(?P<day>.+?)(?:完成)?整改(?:完成)?$")
+
+
+def parse_handover_text(text: str) -> tuple[str, bool, str]:
+    """交办情况 as a clerk writes it, or as anfang's report prints it: 已交办XX、已当场整改、
+    已于3月29日整改、未交办, or just the department. Returns (department, fixed on the spot,
+    the date text of a later fix or "")."""
+    on_spot, fixed_on = False, ""
     parts = [p.strip() for p in re.split(r"[，,；;]", text) if p.strip()]
     departments = []
     for part in parts:
-        if re.fullmatch(r"(已)?(当场|现场)?(完成)?整改(完成)?", part):
+        if is_placeholder(part):
+            continue
+        if re.fullmatch(r"(已)?(当场|现场)(完成)?整改(完成)?|(已)?(完成)?整改(完成)?", part):
             on_spot = True
+        elif _FIXED_ON.match(part):
+            fixed_on = _FIXED_ON.match(part).group("day")
         else:
-            departments.append(re.sub(r"^(已)?交办(给|至|到)?", "", part).strip())
-    return "，".join(d for d in departments if d), on_spot
+            department = re.sub(r"^(已)?交办(给|至|到)?", "", part).strip()
+            if not is_placeholder(department):
+                departments.append(department)
+    return "，".join(departments), on_spot, fixed_on
+
+
+def _fixed_on(text: str, year: int, number: int, errors: list[str]):
+    try:
+        return parse_date(text, year, "交办情况中的整改日期")
+    except AnfangError as error:
+        errors.append(f"第 {number} 行：{error}")
+        return None
 
 
 def fingerprint_rows(rows: list[ImportRow]) -> None:

@@ -7,10 +7,12 @@ are skipped, so importing the same file twice adds nothing.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from anfang import dates
@@ -26,9 +28,9 @@ from anfang.flat import (
     fingerprint_rows,
     parse_row,
 )
-from anfang.model import DEADLINE, FINDING, HANDOVER, RECTIFY, VISIT, Record
+from anfang.model import DEADLINE, FIELD_LABELS, FINDING, HANDOVER, OBSERVATIONS, RECTIFY, VISIT, Record
 from anfang.recording import destination, make_id
-from anfang.store import append_batch, read_logs, sequence_of
+from anfang.store import LogTransaction, sequence_of
 from anfang.textsafe import restore
 from anfang.workspace import Workspace
 
@@ -40,6 +42,7 @@ class ImportResult:
     added: int
     skipped: int
     groups: dict[int, int]
+    departments: list[str]  # the 交办 departments named by the rows imported
 
 
 # -- reading files -------------------------------------------------------------------------
@@ -67,25 +70,67 @@ def decode_csv(raw: bytes, label: str, encoding: str | None) -> str:
             ) from None
 
 
+MAX_CSV_FIELD = 1_000_000  # far above what any cell may hold (32,767): the text rules say why
+
+
 def csv_rows(path: Path, encoding: str | None) -> tuple[list[str], Iterator[tuple[int, list]]]:
-    text = decode_csv(path.read_bytes(), path.name, encoding)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
+    text = decode_csv(path.read_bytes(), path.name, encoding).removeprefix("\ufeff")
+    csv.field_size_limit(MAX_CSV_FIELD)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header = next(_strict(reader, path.name), None)
     if header is None:
         raise AnfangError(f"{path.name} 是空文件")
     # exported CSV guards formula-like text with a leading ': take it off again
-    rows = ((reader.line_num, [restore(c) if c[:1] == "'" else c for c in row]) for row in reader)
-    return [h.strip() for h in header], rows
+    rows = ((number, [restore(c) if c[:1] == "'" else c for c in row]) for number, row in _numbered(reader, path.name))
+    return [h.strip().removeprefix("\ufeff") for h in header], rows
+
+
+def _strict(reader, label: str) -> Iterator[list[str]]:
+    for _, row in _numbered(reader, label):
+        yield row
+
+
+def _numbered(reader, label: str) -> Iterator[tuple[int, list[str]]]:
+    """Rows with their line numbers; a malformed CSV is refused at the row where it goes wrong."""
+    start = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            reason = str(exc)
+            if "end of data" in reason:
+                why = "引号不配对：从这一行起到文件末尾都成了一个字段"
+            elif "field larger" in reason:
+                why = f"有一个字段超过 {MAX_CSV_FIELD} 个字符"
+            else:
+                why = f"不是有效的 CSV（{reason}）"
+            raise AnfangError(f"{label} 第 {start} 行{why}，整个文件未导入") from None
+        yield reader.line_num, row
+        start = reader.line_num + 1
+
+
+MAX_XLSX_ROWS = 500_000
+MAX_XLSX_COLUMNS = 64  # where the header is looked for; data rows are read only as wide as the header
+HEADER_SEARCH_ROWS = 30
 
 
 def xlsx_sheet(path: Path):
+    """The workbook (read-only, cached values) and its first sheet, which must be visible."""
     import openpyxl
 
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
         raise AnfangError(f"{path.name} 不是有效的 Excel 工作簿（.xlsx）：{type(exc).__name__}") from None
-    return wb, wb.worksheets[0]
+    sheet = wb.worksheets[0]
+    if sheet.sheet_state != "visible":
+        wb.close()
+        raise AnfangError(
+            f"{path.name} 的第一个工作表“{sheet.title}”是隐藏的；请把要导入的表格放在第一个工作表并取消隐藏"
+        )
+    return wb, sheet
 
 
 FORM_TITLE = "暗访检查日报表"
@@ -93,28 +138,87 @@ FORM_TITLE = "暗访检查日报表"
 
 def xlsx_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list]], dict]:
     """The header and rows of the first sheet: a flat table, or a filled-in form (then the
-    group and date come from the form's header; returned in the third value)."""
+    group and date come from the form's header; returned in the third value).
+
+    Rows are streamed, only as wide as the header, so a stray cell far to the right or a
+    million empty rows cost nothing; formula cells without a saved value and merged cells
+    below the header are refused (see README)."""
     wb, sheet = xlsx_sheet(path)
-    all_rows = list(sheet.iter_rows(values_only=True))
-    wb.close()
-    if not all_rows:
+    top = [_cells(r) for r in sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, max_col=MAX_XLSX_COLUMNS, values_only=True)]
+    if not top or not any(any(c.strip() for c in r) for r in top):
+        wb.close()
         raise AnfangError(f"{path.name} 的第一个工作表是空的")
-    first = [str(c).strip() if c is not None else "" for c in all_rows[0]]
-    if first and first[0] == FORM_TITLE:
-        return _form_rows(path, all_rows)
-    return first, ((n, list(r)) for n, r in enumerate(all_rows[1:], start=2)), {}
+    context: dict = {}
+    header_at = 0
+    if top[0] and top[0][0] == FORM_TITLE:
+        from anfang.forms import FORM_COLUMNS, read_form_header
+
+        header_at = next((i for i, r in enumerate(top) if r and r[0] == FORM_COLUMNS[0]), -1)
+        if header_at < 0:
+            wb.close()
+            raise AnfangError(f"{path.name} 看起来是日报表，但找不到表头“{FORM_COLUMNS[0]}”所在的行")
+        context = read_form_header(top[: header_at + 1], path.name)
+    header = top[header_at]
+    while header and not header[-1]:
+        header.pop()
+    _refuse_hidden_trouble(wb, sheet, path.name, header_at + 1, len(header))
+    first = header_at + 2
+
+    def rows() -> Iterator[tuple[int, list]]:
+        try:
+            for number, cells in enumerate(
+                sheet.iter_rows(min_row=first, max_col=max(len(header), 1), values_only=True), start=first
+            ):
+                if number - first >= MAX_XLSX_ROWS:
+                    raise AnfangError(f"{path.name} 超过 {MAX_XLSX_ROWS} 行，请分成几个文件导入")
+                yield number, list(cells)
+        finally:
+            wb.close()
+
+    return header, rows(), context
 
 
-def _form_rows(path: Path, all_rows: list) -> tuple[list[str], Iterator[tuple[int, list]], dict]:
-    from anfang.forms import FORM_COLUMNS, read_form_header
+def _cells(row: tuple) -> list[str]:
+    return [str(c).strip() if c is not None else "" for c in row]
 
-    header_at = next((i for i, r in enumerate(all_rows) if r and r[0] == FORM_COLUMNS[0]), None)
-    if header_at is None:
-        raise AnfangError(f"{path.name} 看起来是日报表，但找不到表头“{FORM_COLUMNS[0]}”所在的行")
-    context = read_form_header(all_rows[: header_at + 1], path.name)
-    header = [str(c).strip() if c is not None else "" for c in all_rows[header_at]]
-    rows = ((n, list(r)) for n, r in enumerate(all_rows[header_at + 1 :], start=header_at + 2))
-    return header, rows, context
+
+def _refuse_hidden_trouble(wb, sheet, label: str, header_row: int, width: int) -> None:
+    """Formula cells without a saved value (they would read as empty) and merged cells in the
+    data rows (only their first row holds the value): refused with where they are."""
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.utils.cell import range_boundaries
+
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    formulas, merged = [], []
+    try:
+        with wb._archive.open(sheet._worksheet_path) as source:  # the sheet's XML, streamed
+            for _, element in iterparse(source):
+                if element.tag == f"{ns}c":
+                    if element.find(f"{ns}f") is not None and not (element.findtext(f"{ns}v") or "").strip():
+                        formulas.append(element.get("r", ""))
+                    element.clear()
+                elif element.tag == f"{ns}row":
+                    element.clear()
+                elif element.tag == f"{ns}mergeCell":
+                    ref = element.get("ref", "")
+                    with contextlib.suppress(ValueError, TypeError):
+                        min_col, _, _, max_row = range_boundaries(ref)
+                        if max_row > header_row and min_col <= width:
+                            merged.append(ref)
+    except (KeyError, OSError, SyntaxError):
+        return  # openpyxl read the sheet; nothing more to learn here
+    if formulas:
+        wb.close()
+        shown = "、".join(formulas[:10]) + ("……" if len(formulas) > 10 else "")
+        raise AnfangError(
+            f"{label} 中有 {len(formulas)} 个公式单元格没有保存计算结果（{shown}），读出来会是空的；"
+            "请在 Excel 或 WPS 中打开后保存一次（或把公式复制为数值）再导入"
+        )
+    if merged:
+        wb.close()
+        shown = "、".join(merged[:10]) + ("……" if len(merged) > 10 else "")
+        raise AnfangError(f"{label} 的数据行中有合并单元格（{shown}）：只有第一行有值；请取消合并并把内容填到每一行再导入")
 
 
 def read_table(path: Path, encoding: str | None) -> tuple[list[str], Iterator[tuple[int, list]], dict]:
@@ -203,27 +307,74 @@ def validate_rows(path: Path, config: Config, encoding: str | None = None,
     return valid
 
 
+COMPARED = ("county", "town", "sector", "site", "address", "hazard", "major", "evidence")
+
+
 def import_rows(workspace: Workspace, rows: list[ImportRow]) -> ImportResult:
-    existing = read_logs(workspace.logs_dir).records
-    known_ids = {r.id for r in existing}
-    known_origins = {r.origin for r in existing if r.origin}
-    fresh = [
-        r
-        for r in rows
-        if r.fingerprint not in known_origins and not (r.record_id and r.record_id in known_ids)
-    ]
+    """Write the rows not imported before, as one transaction across every log they go to.
+
+    What is already there is decided under the exclusive locks, against everything written: a
+    row whose 编号 is known is skipped if its content is the same and refused if it is not; a
+    row whose content fingerprint is known is skipped; an 编号 repeated in the file is refused."""
     by_group: dict[int, list[ImportRow]] = {}
-    for row in fresh:
+    for row in rows:
         by_group.setdefault(row.entry.group, []).append(row)
-    recorded_at = dates.now().isoformat(timespec="seconds")
     # every destination first: a group laptop refuses another group's rows before writing any
     destinations = {group: destination(workspace, group) for group in by_group}
-    for group, group_rows in sorted(by_group.items()):
-        log, tag = destinations[group]
-        append_batch(log, lambda seq, rs=group_rows, t=tag: _records(rs, seq, known_ids, recorded_at, t))
-    return ImportResult(
-        len(fresh), len(rows) - len(fresh), {g: len(rs) for g, rs in sorted(by_group.items())}
-    )
+    with LogTransaction(workspace.logs_dir, sorted({log for log, _ in destinations.values()})) as tx:
+        existing = tx.read().records
+        fresh = _fresh_rows(rows, existing)
+        fresh_ids = {id(r) for r in fresh}
+        known_ids = {r.id for r in existing}
+        recorded_at = dates.now().isoformat(timespec="seconds")
+        written: dict[int, int] = {}
+        for group, group_rows in sorted(by_group.items()):
+            todo = [r for r in group_rows if id(r) in fresh_ids]
+            if todo:
+                log, tag = destinations[group]
+                tx.append(log, lambda seq, rs=todo, t=tag: _records(rs, seq, known_ids, recorded_at, t))
+                written[group] = len(todo)
+    departments = sorted({d for r in fresh for d in (r.entry.handover, *(e.department for e in r.later)) if d})
+    return ImportResult(len(fresh), len(rows) - len(fresh), written, departments)
+
+
+def _fresh_rows(rows: list[ImportRow], existing: list[Record]) -> list[ImportRow]:
+    from anfang.ledger import apply_changes
+
+    observations = {r.id: r for r in existing if r.kind in OBSERVATIONS}
+    changes: dict[str, list[Record]] = {}
+    for record in existing:
+        if record.ref:
+            changes.setdefault(record.ref, []).append(record)
+    origins = {r.origin for r in existing if r.origin}
+    other_ids = {r.id for r in existing} - set(observations)
+    problems, fresh, first_row = [], [], {}
+    for row in rows:
+        record_id = row.record_id
+        if record_id:
+            if record_id in first_row:
+                problems.append(f"第 {row.number} 行：编号 {record_id} 与第 {first_row[record_id]} 行重复")
+                continue
+            first_row[record_id] = row.number
+            if record_id in observations:
+                state = apply_changes(observations[record_id], changes.get(record_id, []), date.max)
+                differ = [FIELD_LABELS[f] for f in COMPARED if getattr(state, f) != getattr(row.entry, f)]
+                if differ:
+                    problems.append(
+                        f"第 {row.number} 行：编号 {record_id} 已有记录，但内容不同（{'、'.join(differ)}）；"
+                        "要改已有的记录请用 anfang amend，这是另一条记录请删去编号"
+                    )
+                continue  # the same record: already imported
+            if record_id in other_ids:
+                problems.append(f"第 {row.number} 行：编号 {record_id} 是一条整改、交办等变更的编号，不是检查记录")
+                continue
+        if row.fingerprint in origins:
+            continue
+        fresh.append(row)
+    if problems:
+        shown = problems[:MAX_LISTED_ERRORS]
+        raise AnfangError(f"有 {len(problems)} 行与已有的记录冲突，整个文件未导入：\n  " + "\n  ".join(shown))
+    return fresh
 
 
 def _records(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import NamedTuple
 
@@ -18,6 +19,10 @@ OBSERVATIONS = (VISIT, FINDING)
 EVENTS = (RECTIFY, HANDOVER, DEADLINE)
 CORRECTIONS = (AMEND, VOID)
 KINDS = (*OBSERVATIONS, *EVENTS, *CORRECTIONS)
+
+# Every id anfang writes: G<group>-<YYYYMMDD>-<seq>, with B (the office) or W<n>- (written on
+# group n's laptop for another group) before the sequence.
+RECORD_ID = re.compile(r"^G(?P<group>\d{1,2})-(?P<date>\d{8})-(?:B|W(?P<writer>\d{1,2})-)?(?P<seq>\d{1,9})$")
 
 AMENDABLE = ("county", "town", "sector", "site", "address", "hazard", "major", "evidence")
 FIELD_LABELS = {

@@ -205,10 +205,46 @@ def log_files(logs_dir: Path) -> list[Path]:
 def read_logs(logs_dir: Path, label_root: Path | None = None) -> LogContents:
     """Read every log under logs_dir. The one reading function all commands use."""
     contents = LogContents()
-    for path in log_files(logs_dir):
+    for path, raw in snapshot(logs_dir):
         label = path.relative_to(label_root).as_posix() if label_root else path.name
-        read_log(path, label, contents)
+        read_log(path, label, contents, raw)
     return contents
+
+
+def snapshot(logs_dir: Path) -> list[tuple[Path, bytes | OSError]]:
+    """Every log's bytes, read while a shared lock is held on all of them at once, so a reader
+    sees a multi-file import either whole or not at all. What an import that died left behind
+    (its journal names each file's length before it) is not part of the logs and is cut off."""
+    opened: list[tuple[Path, int | OSError]] = []
+    try:
+        for path in log_files(logs_dir):
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                opened.append((path, exc))
+                continue
+            opened.append((path, fd))
+            _lock(fd, exclusive=False)
+        journal = read_journal(logs_dir)
+        result: list[tuple[Path, bytes | OSError]] = []
+        for path, fd in opened:
+            if isinstance(fd, OSError):
+                result.append((path, fd))
+                continue
+            limit = journal.get(path.name, -1) if journal else -1
+            if limit is None:
+                continue  # created by the unfinished import
+            with os.fdopen(os.dup(fd), "rb") as handle:
+                raw = handle.read() if limit < 0 else handle.read(limit)
+            result.append((path, raw))
+        return result
+    finally:
+        for _, fd in opened:
+            if isinstance(fd, int):
+                _unlock(fd)
+                os.close(fd)
 
 
 def _read_locked(path: Path) -> bytes:
@@ -236,12 +272,17 @@ def _encoding_of(raw: bytes) -> str:
             return "utf-8"
 
 
-def read_log(path: Path, label: str, contents: LogContents) -> None:
+def read_log(path: Path, label: str, contents: LogContents, raw: bytes | OSError | None = None) -> None:
     try:
-        raw = _read_locked(path)
+        if raw is None:
+            raw = _read_locked(path)
+        if isinstance(raw, OSError):
+            raise raw
     except OSError as exc:
         contents.problems.append(Problem(label, None, f"无法读取：{os_reason(exc)}"))
         return
+    if not raw:
+        return  # just created, nothing written yet
     encoding = _encoding_of(raw)
     lines = raw.removeprefix(BOM).split(b"\n")
     if lines and lines[0].removesuffix(b"\r") != HEADER.rstrip(b"\n"):
@@ -259,6 +300,143 @@ def read_log(path: Path, label: str, contents: LogContents) -> None:
             else:
                 message = f"该行{exc}，未作为记录读取"
             contents.problems.append(Problem(label, number, message))
+
+
+# -- the import journal: all-or-nothing appends across several logs -------------------------
+
+
+def journal_path(logs_dir: Path) -> Path:
+    """Local to the workspace, outside logs/ and never synced."""
+    return logs_dir.parent / ".anfang" / "import-journal.json"
+
+
+def read_journal(logs_dir: Path) -> dict[str, int | None] | None:
+    """{log name: its length before the unfinished import (None: the import created it)}."""
+    import json
+
+    try:
+        data = json.loads(journal_path(logs_dir).read_text(encoding="utf-8"))
+        return {str(k): (int(v) if v is not None else None) for k, v in data["files"].items()}
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}  # unreadable: written only partly, before any log was touched
+
+
+class LogTransaction:
+    """Exclusive locks on every log of the folder (and those about to be created), taken in name
+    order; reading under them; appends that all land or none.
+
+    Before the first append a journal records every file's length (fsynced); after the last one
+    (all fsynced) it is removed. A failure rolls the files back to those lengths; a process killed
+    part way leaves the journal, which readers honour (they ignore what follows those lengths)
+    and the next writer uses to roll back."""
+
+    def __init__(self, logs_dir: Path, targets: list[Path]):
+        self.logs_dir = logs_dir
+        self.targets = targets
+        self.fds: dict[Path, int] = {}
+        self.lengths: dict[Path, int | None] = {}
+        self.journaled = False
+
+    def __enter__(self) -> LogTransaction:
+        self.logs_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            for path in sorted({*log_files(self.logs_dir), *self.targets}):
+                existed = path.exists()
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+                self.fds[path] = fd
+                _lock(fd, exclusive=True)
+                self.lengths[path] = os.fstat(fd).st_size if existed else None
+            self._roll_back_journal(read_journal(self.logs_dir))
+        except OSError as exc:
+            self._release()
+            raise AnfangError(f"无法打开记录文件：{os_reason(exc)}") from None
+        except BaseException:
+            self._release()
+            raise
+        return self
+
+    def read(self) -> LogContents:
+        contents = LogContents()
+        for path, fd in self.fds.items():
+            size = os.fstat(fd).st_size
+            read_log(path, path.name, contents, os.pread(fd, size, 0) if size else b"")
+        return contents
+
+    def append(self, path: Path, build: Callable[[int], list[Record]]) -> list[Record]:
+        """Append `build(next_sequence)` to `path` (one of the targets), journaled."""
+        fd = self.fds[path]
+        if not self.journaled:
+            self._write_journal()
+        try:
+            records = _append_locked(fd, path, build)
+        except OSError as exc:
+            raise AnfangError(f"写入 {path} 失败：{os_reason(exc)}") from None
+        return records
+
+    def __exit__(self, kind, error, traceback) -> None:
+        try:
+            if self.journaled:
+                if error is not None:
+                    self._roll_back({p.name: n for p, n in self.lengths.items()})
+                for fd in self.fds.values():
+                    os.fsync(fd)
+                journal_path(self.logs_dir).unlink(missing_ok=True)
+                _fsync_dir(journal_path(self.logs_dir).parent)
+            for path, fd in self.fds.items():
+                if self.lengths[path] is None and os.fstat(fd).st_size == 0:
+                    path.unlink(missing_ok=True)  # created for nothing
+        finally:
+            self._release()
+
+    def _write_journal(self) -> None:
+        import json
+
+        journal = journal_path(self.logs_dir)
+        journal.parent.mkdir(parents=True, exist_ok=True)
+        data = json.dumps({"pid": os.getpid(), "files": {p.name: n for p, n in self.lengths.items()}})
+        try:
+            with open(journal, "w", encoding="utf-8") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            _fsync_dir(journal.parent)
+        except OSError as exc:
+            journal.unlink(missing_ok=True)
+            raise AnfangError(f"无法写入导入日志 {journal}：{os_reason(exc)}；什么也没有写入") from None
+        self.journaled = True
+
+    def _roll_back(self, lengths: dict[str, int | None]) -> None:
+        for path, fd in self.fds.items():
+            if path.name in lengths:
+                length = lengths[path.name]
+                os.ftruncate(fd, length or 0)
+                os.fsync(fd)
+
+    def _roll_back_journal(self, journal: dict[str, int | None] | None) -> None:
+        """What an import that died left behind is taken out again, before anything else."""
+        if journal is None:
+            return
+        self._roll_back(journal)
+        journal_path(self.logs_dir).unlink(missing_ok=True)
+        _fsync_dir(journal_path(self.logs_dir).parent)
+        for path, fd in self.fds.items():
+            created = journal.get(path.name, 0) is None  # made by the dead import: goes again if left empty
+            self.lengths[path] = None if created or self.lengths[path] is None else os.fstat(fd).st_size
+
+    def _release(self) -> None:
+        for fd in self.fds.values():
+            with contextlib.suppress(OSError):
+                _unlock(fd)
+                os.close(fd)
+        self.fds = {}
+
+
+def roll_back_unfinished_import(logs_dir: Path) -> None:
+    """Take out what an import that died left behind (called by writers before they append)."""
+    with LogTransaction(logs_dir, []):
+        pass
 
 
 # -- appending ---------------------------------------------------------------------------
@@ -312,32 +490,49 @@ def append_batch(path: Path, build: Callable[[int], list[Record]]) -> list[Recor
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     created = not path.exists()
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise AnfangError(f"无法打开记录文件 {path}：{os_reason(exc)}") from None
-    try:
-        with _locked(fd, exclusive=True):
-            size = os.fstat(fd).st_size
-            if size == 0:
-                prefix = BOM + HEADER
-            else:
-                if os.pread(fd, len(BOM + HEADER), 0) != BOM + HEADER:
-                    raise AnfangError(
-                        f"记录文件 {path} 的表头不对（可能被其他程序另存过或是旧版本的格式）；为免混写，本次未写入。"
-                        "请运行 anfang check 查看。"
-                    )
-                prefix = b"" if os.pread(fd, 1, size - 1) == b"\n" else b"\n"
-            newest = next(_tail_records(fd, size), None)
-            records = build((sequence_of(newest.id) if newest else 0) + 1)
-            _write_all(fd, prefix + b"".join(encode_record(r) for r in records))
-            os.fsync(fd)
-    except OSError as exc:
-        raise AnfangError(f"写入 {path} 失败：{os_reason(exc)}；本条记录未保存") from None
-    finally:
-        os.close(fd)
+    for _ in range(3):
+        if journal_path(path.parent).exists():
+            roll_back_unfinished_import(path.parent)  # cheap check: one stat on the common path
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise AnfangError(f"无法打开记录文件 {path}：{os_reason(exc)}") from None
+        try:
+            with _locked(fd, exclusive=True):
+                journal = read_journal(path.parent)
+                if journal is not None and path.name in journal:
+                    continue  # an import died while we waited for its lock: roll it back first
+                records = _append_locked(fd, path, build)
+                break
+        except OSError as exc:
+            raise AnfangError(f"写入 {path} 失败：{os_reason(exc)}；本条记录未保存") from None
+        finally:
+            os.close(fd)
+    else:
+        raise AnfangError(f"记录文件 {path} 正被一次未完成的导入占用，请稍后再试")
     if created:
         _fsync_dir(path.parent)
+    return records
+
+
+def _append_locked(fd: int, path: Path, build: Callable[[int], list[Record]]) -> list[Record]:
+    """Append under the exclusive lock the caller holds: header for a new file, a newline to
+    close a torn tail, the records numbered from the tail's sequence, one write, fsync."""
+    size = os.fstat(fd).st_size
+    if size == 0:
+        prefix = BOM + HEADER
+    else:
+        if os.pread(fd, len(BOM + HEADER), 0) != BOM + HEADER:
+            raise AnfangError(
+                f"记录文件 {path} 的表头不对（可能被其他程序另存过或是旧版本的格式）；为免混写，本次未写入。"
+                "请运行 anfang check 查看。"
+            )
+        prefix = b"" if os.pread(fd, 1, size - 1) == b"\n" else b"\n"
+    newest = next(_tail_records(fd, size), None)
+    records = build((sequence_of(newest.id) if newest else 0) + 1)
+    os.lseek(fd, 0, os.SEEK_END)
+    _write_all(fd, prefix + b"".join(encode_record(r) for r in records))
+    os.fsync(fd)
     return records
 
 
