@@ -104,7 +104,10 @@ def test_crlf_checkout_still_reads(tmp_path):
     write(log, make(0))
     log.write_bytes(log.read_bytes().replace(b"\n", b"\r\n"))
     contents = read_logs(tmp_path / "logs")
-    assert len(contents.records) == 1 and contents.problems == []
+    assert len(contents.records) == 1
+    # named (anfang no longer appends to it), but no line is left out
+    assert [(p.line, p.dropped) for p in contents.problems] == [(None, False)]
+    assert "换行符被改成了 CRLF（Windows 格式）" in contents.problems[0].message
 
 
 def test_append_refuses_a_file_that_is_not_ours(tmp_path):

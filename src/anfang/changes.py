@@ -124,12 +124,15 @@ def amend_change(target: Target, values: dict, config: Config, today: date) -> d
 
 
 def apply_change(workspace: Workspace, config: Config, record_id: str, make_change, by: str = "",
-                 force: bool = False) -> Record:  # fmt: skip
+                 force: bool = False, problems: list | None = None) -> Record:  # fmt: skip
     """Validate `make_change(target, today)` against the finding and write it; the check is
     repeated under the exclusive lock, so two commands at once cannot both pass."""
     from anfang.store import LogTransaction, read_logs
 
-    target = find_target(read_logs(workspace.logs_dir).records, record_id)
+    contents = read_logs(workspace.logs_dir)
+    if problems is not None:
+        problems.extend(contents.problems)
+    target = find_target(contents.records, record_id)
     make_change(target, dates.today())  # refuse early, before any lock is taken
     group = target.record.group
     log, tag = destination(workspace, group, force)

@@ -278,10 +278,38 @@ def log(app: App, **options) -> None:
     run_log(app, options)
 
 
-def read_records(app: App):
+def read_records(app: App, strict: bool = False):
     from anfang.store import read_logs
 
-    return read_logs(app.workspace.logs_dir, app.workspace.root).records
+    contents = read_logs(app.workspace.logs_dir, app.workspace.root)
+    warn_dropped(contents.problems, strict)
+    return contents.records
+
+
+def read_state_frame(app: App, strict: bool = False):
+    """The logs column-wise (report, summary, overdue), with the warning for lines left out."""
+    from anfang.columnar import read_frame
+
+    frame, problems = read_frame(app.workspace.logs_dir, app.workspace.root)
+    warn_dropped(problems, strict)
+    return frame
+
+
+def warn_dropped(problems, strict: bool = False) -> None:
+    """Nothing is dropped in silence: one line on stderr when lines of the logs were left out;
+    with --strict that is an error (exit 1) and nothing is written."""
+    dropped = [p for p in problems if p.dropped]
+    if not dropped:
+        return
+    files = sorted({p.file for p in dropped})
+    message = (f"记录文件中有 {len(dropped)} 处未能读取（{'、'.join(files)}），这些行未计入；运行 anfang check 查看")  # fmt: skip
+    if strict:
+        raise AnfangError(f"{message}。因为用了 --strict，本次未生成输出")
+    clickzh.warn(message)
+
+
+def strict_option(command):
+    return click.option("--strict", is_flag=True, help="记录文件中有未能读取的行时报错退出（退出码 1），不生成输出；cron 用")(command)
 
 
 @cli.command(name="list")
@@ -365,7 +393,11 @@ def _apply(app: App, record_id: str, by: str, make_change, force: bool = False) 
     it; the validation is made again under the lock, against everything written by then."""
     from anfang.changes import apply_change
 
-    apply_change(app.workspace, app.config, record_id.strip(), make_change, by.strip(), force)
+    problems: list = []
+    try:
+        apply_change(app.workspace, app.config, record_id.strip(), make_change, by.strip(), force, problems)
+    finally:
+        warn_dropped(problems)
 
 
 @cli.command()
@@ -465,16 +497,16 @@ def amend(app: App, record_id: str, by: str, force: bool, **values) -> None:
 @date_option("截至该日（默认今天）")
 @group_option(multiple=True, help="只看这些组（可多次给出）")
 @format_option("table", "md", "json")
+@strict_option
 @pass_app
-def overdue(app: App, date_text: str | None, group: tuple[str, ...], fmt: str) -> None:
+def overdue(app: App, date_text: str | None, group: tuple[str, ...], fmt: str, strict: bool) -> None:
     """逾期未整改的问题隐患（截至某日），整改期限最早的在前。"""
-    from anfang.columnar import read_frame
     from anfang.overdue import OVERDUE_HEADERS, overdue_rows, overdue_rows_frame
     from anfang.stateframe import as_findings, overdue_json, state_as_of
 
     day = app.date(date_text)
     numbers = sorted({app.group(g) for g in group}) or [g.number for g in app.config.groups]
-    frame = read_frame(app.workspace.logs_dir, app.workspace.root)[0]
+    frame = read_state_frame(app, strict)
     late = overdue_rows_frame(frame, state_as_of(frame, day), day, numbers)
     if fmt == "json":
         click.echo(dump_json(overdue_json(late, day), compact=True), nl=False)
@@ -583,6 +615,7 @@ def import_(app: App, file: str, encoding: str | None, group: str | None) -> Non
     else:
         rows = validate_rows(path, app.config, encoding, group=number)
     result = import_rows(app.workspace, rows)
+    warn_dropped(result.problems)
     per_group = "，".join(f"{app.config.group(g).name} {n} 条" for g, n in result.groups.items())
     click.echo(f"已导入 {result.added} 条" + (f"（{per_group}）" if per_group else "")
                + (f"，跳过已导入过的 {result.skipped} 条" if result.skipped else ""))  # fmt: skip
@@ -637,15 +670,17 @@ def as_json(data) -> str:
 @group_option(multiple=True, help="只出这些组的日报表（可多次给出）；不给则出全部组并附全市汇总")
 @format_option("md", "xlsx", "json")
 @output_option("输出到文件或目录；md/json 默认输出到屏幕，xlsx 默认写入工作区的 reports/")
+@strict_option
 @pass_app
-def report(app: App, date_text: str | None, group: tuple[str, ...], fmt: str, output: str | None) -> None:
+def report(
+    app: App, date_text: str | None, group: tuple[str, ...], fmt: str, output: str | None, strict: bool
+) -> None:
     """暗访检查日报表（附件2）：当日及截至当日的累计情况。"""
-    from anfang.columnar import read_frame
     from anfang.report import build_report
 
     day = app.date(date_text, "报表日期")
     numbers = sorted({app.group(g) for g in group}) or None
-    result = build_report(read_frame(app.workspace.logs_dir, app.workspace.root)[0], app.config, day, numbers)
+    result = build_report(read_state_frame(app, strict), app.config, day, numbers)
     suffix = "" if numbers is None else "-" + "".join(app.config.group(n).name for n in numbers)
     name = f"暗访检查日报表-{day.isoformat()}{suffix}.{fmt}"
     if fmt == "json":
@@ -829,14 +864,14 @@ def notice(app: App, dept: str | None, date_text: str | None, fmt: str, output: 
 @click.option("--until", "until_text", default=None, metavar="日期", help="统计到该日（默认今天）")
 @format_option("md", "xlsx", "json")
 @output_option("输出到文件或目录；md/json 默认输出到屏幕，xlsx 默认写入工作区的 reports/")
+@strict_option
 @pass_app
-def summary(app: App, until_text: str | None, fmt: str, output: str | None) -> None:
+def summary(app: App, until_text: str | None, fmt: str, output: str | None, strict: bool) -> None:
     """攻坚行动汇总：各组、各行业领域的情况，暗访天数，重大隐患整改情况，重点行业领域覆盖情况。"""
-    from anfang.columnar import read_frame
     from anfang.summary import build_summary
 
     until = app.date(until_text, "--until")
-    result = build_summary(read_frame(app.workspace.logs_dir, app.workspace.root)[0], app.config, until)
+    result = build_summary(read_state_frame(app, strict), app.config, until)
     name = f"攻坚行动汇总-{until.isoformat()}.{fmt}"
     if fmt == "json":
         deliver(app, output, name, "summary:summary_json_text", result)

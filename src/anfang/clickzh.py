@@ -89,3 +89,18 @@ def install() -> None:
             module._ = _gettext
         if hasattr(module, "ngettext"):
             module.ngettext = _ngettext
+
+
+def stamp() -> str:
+    """A timestamp before messages that go to a log file (cron), none for a person at a terminal."""
+    import sys
+
+    if sys.stderr.isatty():
+        return ""
+    from anfang.dates import now
+
+    return now().strftime("[%Y-%m-%d %H:%M:%S] ")
+
+
+def warn(message: str) -> None:
+    click.echo(f"{stamp()}警告：{message}", err=True)

@@ -26,6 +26,7 @@ from anfang.store import (
     record_values,
     snapshot,
 )
+from anfang.textsafe import EXCEL_CELL_LIMIT
 
 FIELDS = COLUMNS[:-1]  # without the CRC column
 TEXT = USER_TEXT_COLUMNS  # the only columns the store escapes
@@ -120,14 +121,36 @@ def read_frame(logs_dir: Path, label_root: Path | None = None) -> tuple[pd.DataF
         table = _file_table(raw, label) if isinstance(raw, bytes) else None
         tables.append(table if table is not None else _reference_table(path, label, problems, raw))
     # arrow concatenation keeps the files' buffers as chunks: no copy of the whole store
-    frame = pa.concat_tables(tables or [_empty_table()], promote_options="permissive").to_pandas()
+    table = pa.concat_tables(tables or [_empty_table()], promote_options="permissive")
+    broken = _broken(table)
+    frame = table.to_pandas()
     frame["source"] = frame["source"].astype(str)
-    bad = ~frame["kind"].isin(KINDS) | (frame["id"] == "") | ~frame["group"].str.fullmatch(r"\d+")
+    bad = ~frame["kind"].isin(KINDS) | ~frame["group"].str.fullmatch(r"\d+") | broken
     if bad.any():
         for row in frame[bad].itertuples():
-            problems.append(Problem(row.source, int(row.line), "该行无法识别，未作为记录读取"))
+            problems.append(Problem(row.source, int(row.line), "该行无法识别，未作为记录读取", dropped=True))
         frame = frame[~bad]
     return _clean_text(frame), problems
+
+
+# model.RECORD_ID and textsafe's forbidden characters, in the syntax of arrow's regex engine (RE2)
+_ID_PATTERN = r"^G\d{1,2}-\d{8}-(?:B|W\d{1,2}-)?\d{1,9}$"
+_FORBIDDEN_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{7f}-\x{9f}\x{fffe}\x{ffff}]"
+
+
+def _broken(table: pa.Table) -> np.ndarray:
+    """Rows that break the text rules (model.RECORD_ID for ids and refs, textsafe for user text):
+    damaged lines, as store.decode_line judges them."""
+    import pyarrow.compute as pc
+
+    bad = pc.invert(pc.match_substring_regex(table["id"], _ID_PATTERN))
+    ref = table["ref"]
+    bad = pc.or_(bad, pc.and_(pc.not_equal(ref, ""), pc.invert(pc.match_substring_regex(ref, _ID_PATTERN))))
+    for column in TEXT:
+        values = table[column]
+        bad = pc.or_(bad, pc.match_substring_regex(values, _FORBIDDEN_RE2))
+        bad = pc.or_(bad, pc.greater(pc.utf8_length(values), EXCEL_CELL_LIMIT))
+    return bad.to_numpy(zero_copy_only=False)
 
 
 def _reference_table(path: Path, label: str, problems: list[Problem], raw) -> pa.Table:

@@ -12,6 +12,7 @@ class Problem:
     file: str
     line: int | None
     message: str
+    dropped: bool = False  # lines (or a whole file) left out of the records because of it
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file

@@ -43,6 +43,7 @@ class ImportResult:
     skipped: int
     groups: dict[int, int]
     departments: list[str]  # the 交办 departments named by the rows imported
+    problems: list  # lines of the logs that could not be read (see anfang check)
 
 
 # -- reading files -------------------------------------------------------------------------
@@ -322,7 +323,8 @@ def import_rows(workspace: Workspace, rows: list[ImportRow]) -> ImportResult:
     # every destination first: a group laptop refuses another group's rows before writing any
     destinations = {group: destination(workspace, group) for group in by_group}
     with LogTransaction(workspace.logs_dir, sorted({log for log, _ in destinations.values()})) as tx:
-        existing = tx.read().records
+        contents = tx.read()
+        existing = contents.records
         fresh = _fresh_rows(rows, existing)
         fresh_ids = {id(r) for r in fresh}
         known_ids = {r.id for r in existing}
@@ -335,7 +337,7 @@ def import_rows(workspace: Workspace, rows: list[ImportRow]) -> ImportResult:
                 tx.append(log, lambda seq, rs=todo, t=tag: _records(rs, seq, known_ids, recorded_at, t))
                 written[group] = len(todo)
     departments = sorted({d for r in fresh for d in (r.entry.handover, *(e.department for e in r.later)) if d})
-    return ImportResult(len(fresh), len(rows) - len(fresh), written, departments)
+    return ImportResult(len(fresh), len(rows) - len(fresh), written, departments, contents.problems)
 
 
 def _fresh_rows(rows: list[ImportRow], existing: list[Record]) -> list[ImportRow]:

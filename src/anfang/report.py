@@ -18,6 +18,7 @@ from anfang.config import Config, Group
 from anfang.ledger import Finding
 from anfang.overdue import overdue_rows_frame
 from anfang.stateframe import amendments, as_findings, state_as_of, with_details
+from anfang.stateframe import days_on_site as days_on_site_of
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def build_report(frame: pd.DataFrame, config: Config, day: date, groups: list[in
     state = state[state["group"].isin(numbers)]  # records of a group not in groups.yaml: see anfang check
     today = state[state["date"] == pd.Timestamp(day)]
     daily, to_date = _figures_by_group(today, numbers), _figures_by_group(state, numbers)
-    days_on_site = state.groupby("group")["date"].nunique()
+    days_on_site = days_on_site_of(state, config.campaign.start, config.campaign.end)
     reports = []
     for number in numbers:
         mine = today[today["group"] == number]

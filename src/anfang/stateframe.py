@@ -94,6 +94,13 @@ def _override(
     return current.mask(use, new)
 
 
+def days_on_site(state: pd.DataFrame, start: date, end: date) -> pd.Series:
+    """暗访天数 per group: distinct visit dates within the campaign (start..end); a record dated
+    outside it is still counted as a visit, but not as a day on site (the same rule as check)."""
+    inside = state[(state["date"] >= pd.Timestamp(start)) & (state["date"] <= pd.Timestamp(end))]
+    return inside.groupby("group")["date"].nunique()
+
+
 def amendments(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["kind"] == AMEND]
 

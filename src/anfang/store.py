@@ -22,8 +22,8 @@ from datetime import date
 from pathlib import Path
 
 from anfang.errors import AnfangError, Problem, os_reason
-from anfang.model import KINDS, Record
-from anfang.textsafe import neutralize, restore
+from anfang.model import KINDS, RECORD_ID, Record
+from anfang.textsafe import neutralize, restore, text_problem
 
 BOM = "\ufeff".encode()
 COLUMNS = (
@@ -156,6 +156,12 @@ def _record_from_fields(fields: list[str], source: str, line: int) -> Record:
         raise ValueError(f"未知的记录类型 {v[1]}")
     if not v[0]:
         raise ValueError("缺少编号")
+    if not RECORD_ID.match(v[0]) or (v[2] and not RECORD_ID.match(v[2])):
+        raise ValueError("编号格式不对（不是 anfang 写的编号）")
+    for index in _USER_TEXT:
+        problem = text_problem(v[index])
+        if problem:
+            raise ValueError(f"的{COLUMNS[index]}列{problem}")
     return Record(
         id=v[0], kind=v[1], ref=v[2], group=int(v[3]), date=_parse_date(v[4]), county=v[5],
         town=v[6], sector=v[7], site=v[8], address=v[9], hazard=v[10], major=v[11] == YES,
@@ -272,6 +278,28 @@ def _encoding_of(raw: bytes) -> str:
             return "utf-8"
 
 
+RESTORE_HINT = (
+    "记录仍能读取，但 anfang 不会再向这个文件追加。恢复方法：同步的工作区运行 anfang sync --restore"
+    "（或 git checkout -- 该文件，取回上次同步的版本）；未同步的工作区请用备份恢复。以后请不要用 Excel 保存记录文件"
+)
+
+
+def _resaved(raw: bytes, label: str, encoding: str) -> list[Problem]:
+    """A log re-saved by another program (Excel, WPS, an editor): named, with how to restore it."""
+    if not raw.strip():
+        return []
+    changes = []
+    if encoding != "utf-8":
+        changes.append(f"被另存为 {encoding.upper()} 编码")
+    elif not raw.startswith(BOM):
+        changes.append("开头的 UTF-8 BOM 不见了")
+    if b"\r\n" in raw:
+        changes.append("换行符被改成了 CRLF（Windows 格式）")
+    if not changes:
+        return []
+    return [Problem(label, None, f"这个记录文件可能被其他程序另存过：{'，'.join(changes)}。{RESTORE_HINT}")]
+
+
 def read_log(path: Path, label: str, contents: LogContents, raw: bytes | OSError | None = None) -> None:
     try:
         if raw is None:
@@ -279,11 +307,12 @@ def read_log(path: Path, label: str, contents: LogContents, raw: bytes | OSError
         if isinstance(raw, OSError):
             raise raw
     except OSError as exc:
-        contents.problems.append(Problem(label, None, f"无法读取：{os_reason(exc)}"))
+        contents.problems.append(Problem(label, None, f"无法读取：{os_reason(exc)}", dropped=True))
         return
     if not raw:
         return  # just created, nothing written yet
     encoding = _encoding_of(raw)
+    contents.problems.extend(_resaved(raw, label, encoding))
     lines = raw.removeprefix(BOM).split(b"\n")
     if lines and lines[0].removesuffix(b"\r") != HEADER.rstrip(b"\n"):
         contents.problems.append(Problem(label, 1, "表头不对：这不是 anfang 的记录文件，或已被其他程序改写"))
@@ -299,7 +328,7 @@ def read_log(path: Path, label: str, contents: LogContents, raw: bytes | OSError
                 message = "最后一行不完整（可能因断电、磁盘满或同步中断），未作为记录读取"
             else:
                 message = f"该行{exc}，未作为记录读取"
-            contents.problems.append(Problem(label, number, message))
+            contents.problems.append(Problem(label, number, message, dropped=True))
 
 
 # -- the import journal: all-or-nothing appends across several logs -------------------------

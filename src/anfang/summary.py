@@ -11,7 +11,7 @@ import pandas as pd
 
 from anfang.config import Config
 from anfang.ledger import Finding
-from anfang.stateframe import amendments, as_findings, state_as_of, with_details
+from anfang.stateframe import amendments, as_findings, days_on_site, state_as_of, with_details
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def build_summary(frame: pd.DataFrame, config: Config, until: date) -> Summary:
     state = state_as_of(frame, until)
     state = state[state["group"].isin([g.number for g in config.groups])]
     groups = {g.number: _totals(state[state["group"] == g.number], until) for g in config.groups}
-    days = state.groupby("group")["date"].nunique()
+    days = days_on_site(state, config.campaign.start, config.campaign.end)
     sectors = {s.name: _totals(state[state["sector"] == s.name], until) for s in config.sectors}
     visits = state[["group", "date", "site_key", "sector"]].drop_duplicates()
     counts = visits.groupby(["group", "sector"]).size()

@@ -27,6 +27,17 @@ def check_text(field: str, value: str, *, multiline: bool = False) -> str:
     return value
 
 
+def text_problem(value: str) -> str:
+    """What makes `value` unfit for any output ("" if nothing): the rules every text must meet,
+    whether typed, imported, configured or read back from a log."""
+    bad = _FORBIDDEN.search(value)
+    if bad:
+        return f"含有无法保存的控制字符（U+{ord(bad.group()):04X}）"
+    if len(value) > EXCEL_CELL_LIMIT:
+        return f"过长（{len(value)} 字，Excel 单元格最多 {EXCEL_CELL_LIMIT} 字）"
+    return ""
+
+
 def neutralize(value: str) -> str:
     """Prefix `'` to text a spreadsheet would run as a formula; `restore` takes it off again.
 

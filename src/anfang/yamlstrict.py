@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from anfang.errors import Problem, os_reason
+from anfang.textsafe import text_problem
 
 MAX_CONFIG_BYTES = 1024 * 1024
 
@@ -143,6 +144,10 @@ class StrictYaml:
         value = value.strip()
         if required and not value:
             self.problem(node, f"{field} 不能为空")
+        problem = text_problem(value)
+        if problem:
+            self.problem(node, f"{field} {problem}")
+            return ""
         return value
 
     def integer(self, node: yaml.Node | None, field: str) -> int:

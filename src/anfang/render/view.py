@@ -22,7 +22,7 @@ def _day(value: date | None) -> str:
 
 def finding_view(f: Finding, as_of: date, group_name: str, escape: Escape) -> dict:
     return {
-        "id": f.id,
+        "id": escape(f.id),
         "group_name": group_name,
         "date": _day(f.date),
         "sector": escape(f.sector),
