@@ -44,7 +44,8 @@ def test_export_then_import_reproduces_every_report(demo, empty, tmp_path, fmt):
     assert invoke(demo, "export", "--format", fmt, "--output", str(path)).exit_code == 0
     result = invoke(empty, "import", str(path))
     assert (
-        result.stdout.splitlines()[0] == "已导入 17 条（第一组 8 条，第二组 3 条，第三组 2 条，第五组 2 条，第九组 2 条）"
+        result.stdout.splitlines()[0]
+        == "已导入 17 条（第一组 8 条，第二组 3 条，第三组 2 条，第五组 2 条，第九组 2 条）"
     )
     assert reports(empty) == reports(demo)
     # the same file again adds nothing
@@ -91,7 +92,10 @@ def test_import_csv_encodings(empty, tmp_path, encoding):
             "3,3月27日,魏塘街道,消防,嘉善某超市,,,,\n")  # fmt: skip
     path = tmp_path / "in.csv"
     path.write_bytes(text.encode(encoding))
-    assert invoke(empty, "import", str(path)).stdout == "已导入 2 条（第三组 2 条）\n交办部门（1 个）：嘉善县综合行政执法局\n"
+    assert (
+        invoke(empty, "import", str(path)).stdout
+        == "已导入 2 条（第三组 2 条）\n交办部门（1 个）：嘉善县综合行政执法局\n"
+    )
     data = json.loads(invoke(empty, "report", "--date", "3-27", "--group", "3", "--format", "json").stdout)[
         "groups"
     ][0]
@@ -211,7 +215,10 @@ def test_filled_form_imports(empty, tmp_path):
         for c, value in enumerate(values, start=1):
             ws.cell(r, c).value = value
     wb.save(path)
-    assert invoke(empty, "import", str(path)).stdout == "已导入 3 条（第三组 3 条）\n交办部门（1 个）：嘉善县应急管理局\n"
+    assert (
+        invoke(empty, "import", str(path)).stdout
+        == "已导入 3 条（第三组 3 条）\n交办部门（1 个）：嘉善县应急管理局\n"
+    )
     data = json.loads(invoke(empty, "report", "--date", "3-28", "--group", "3", "--format", "json").stdout)[
         "groups"
     ][0]

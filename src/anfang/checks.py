@@ -103,6 +103,21 @@ def check_known_groups(data: CheckInput) -> list[Problem]:
     ]
 
 
+def check_known_sectors(data: CheckInput) -> list[Problem]:
+    """A sector renamed or removed in sectors.yaml would drop its records from the per-sector
+    tables and the coverage matrix: named here (after amendments, as the reports see them)."""
+    known = {s.name for s in data.config.sectors}
+    return [
+        Problem(
+            f.history[0].source,
+            f.history[0].line,
+            f"{f.id} 的行业领域“{f.sector}”不在 sectors.yaml 中，分行业领域的统计不计入",
+        )
+        for f in findings_as_of(data.records, date.max)
+        if f.sector not in known
+    ]
+
+
 def check_sync_refusal(data: CheckInput) -> list[Problem]:
     """A commit the last sync refused stays an error until a sync gets past it."""
     if data.root is None or not (data.root / ".git").is_dir():
@@ -125,6 +140,7 @@ ERROR_CHECKS: list[Check] = [
     check_references,
     check_campaign_dates,
     check_known_groups,
+    check_known_sectors,
     check_sync_refusal,
 ]
 

@@ -40,7 +40,7 @@ class App:
     def date(self, text: str | None, field: str = "日期", default: date | None = None) -> date:
         if text is None:
             return default if default is not None else today()
-        return parse_date(text, self.config.campaign.year, field)
+        return parse_date(text, self.config.campaign.span, field)
 
     def group(self, text: str) -> int:
         return parse_group(text, len(self.config.groups))
@@ -75,6 +75,11 @@ class AnfangGroup(click.Group):
         except BrokenPipeError:
             sys.stderr.close()  # `anfang list | head`: stop quietly
             raise click.exceptions.Exit(0) from None
+        except OSError as error:  # the last net: a file problem the library did not expect
+            from anfang.errors import os_reason
+
+            where = f"{error.filename}：" if error.filename else ""
+            raise _Failure(AnfangError(f"{where}{os_reason(error)}")) from None
         except Exception as error:
             jinja = sys.modules.get("jinja2")
             if jinja is not None and isinstance(error, jinja.TemplateError):
@@ -309,7 +314,9 @@ def warn_dropped(problems, strict: bool = False) -> None:
 
 
 def strict_option(command):
-    return click.option("--strict", is_flag=True, help="记录文件中有未能读取的行时报错退出（退出码 1），不生成输出；cron 用")(command)
+    return click.option(
+        "--strict", is_flag=True, help="记录文件中有未能读取的行时报错退出（退出码 1），不生成输出；cron 用"
+    )(command)
 
 
 @cli.command(name="list")

@@ -47,8 +47,9 @@ class Campaign:
     copy_to: str
 
     @property
-    def year(self) -> int:
-        return self.start.year
+    def span(self) -> tuple[date, date]:
+        """start..end: where M-D dates are placed (a campaign may run over New Year)."""
+        return (self.start, self.end)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Parsing of the dates and group numbers users type, shared by every command.
 
-Dates: YYYY-MM-DD, today, yesterday (Asia/Shanghai), M-D and M月D日 within the campaign year.
+Dates: YYYY-MM-DD, today, yesterday (Asia/Shanghai), M-D and M月D日 within the campaign.
 Groups: 5, 第五组, 第5组, 五.
 """
 
@@ -30,8 +30,9 @@ _ISO = re.compile(r"^(\d{4})(?:-|/|\.|年)(\d{1,2})(?:-|/|\.|月)(\d{1,2})日?$"
 _MONTH_DAY = re.compile(r"^(\d{1,2})(?:-|月)(\d{1,2})日?$")
 
 
-def parse_date(text: str, year: int, field: str = "日期") -> date:
-    """Parse a user's date; `year` is the campaign year for M-D forms."""
+def parse_date(text: str, year: int | tuple[date, date], field: str = "日期") -> date:
+    """Parse a user's date. M-D forms take the year of `year`, or, given the campaign's
+    (start, end), the year that puts the date within it (12-30 and 1-5 in a New Year campaign)."""
     value = str(text).strip()
     if value in ("today", "今天", "yesterday", "昨天"):
         return _relative(value)
@@ -42,8 +43,18 @@ def _relative(value: str) -> date:
     return today() if value in ("today", "今天") else today() - timedelta(days=1)
 
 
+def _year_within(month: int, day: int, start: date, end: date) -> int:
+    for y in range(start.year, end.year + 1):
+        try:
+            if start <= date(y, month, day) <= end:
+                return y
+        except ValueError:
+            continue
+    return start.year if (month, day) >= (start.month, start.day) or start.year == end.year else end.year
+
+
 @functools.lru_cache(maxsize=1024)  # an import parses the same few dates many times
-def _parse_fixed_date(value: str, year: int, field: str) -> date:
+def _parse_fixed_date(value: str, year: int | tuple[date, date], field: str) -> date:
     if len(value) == 10 and value[4] == "-" and value[7] == "-":  # the common case, fast
         try:
             return date.fromisoformat(value)
@@ -58,8 +69,8 @@ def _parse_fixed_date(value: str, year: int, field: str) -> date:
             raise UsageError(
                 f"{field}“{value}”无法识别：请写成 2020-03-27、3-27、3月27日、today 或 yesterday"
             )
-        y = year
         m, d = (int(g) for g in match.groups())
+        y = year if isinstance(year, int) else _year_within(m, d, *year)
     try:
         return date(y, m, d)
     except ValueError:

@@ -57,6 +57,8 @@ _OS_REASONS = {
     "ENOTDIR": "路径中有一段不是目录",
     "EISDIR": "这是一个目录",
     "EIO": "磁盘读写出错",
+    "ENAMETOOLONG": "文件名太长",
+    "ELOOP": "符号链接循环",
 }
 
 

@@ -188,7 +188,7 @@ def parse_row(number: int, raw: dict, config: Config, today: date, *, default_gr
     """Validate one row (values as read from the file); raise RowErrors listing every problem."""
     values = {k: _cell_text(v) for k, v in raw.items()}
     errors: list[str] = []
-    year = config.campaign.year
+    year = config.campaign.span
 
     def field(column: str, parse, default=None):
         text = values.get(column, "")
@@ -213,7 +213,9 @@ def parse_row(number: int, raw: dict, config: Config, today: date, *, default_gr
     if errors:
         raise RowErrors(errors)
     # 交办情况 as exported (a department), or in the report's own words on a filled-in form
-    handover, on_spot, fixed_text = parse_handover_text(values.get("_handover_text") or values.get("交办情况", ""))
+    handover, on_spot, fixed_text = parse_handover_text(
+        values.get("_handover_text") or values.get("交办情况", "")
+    )
     if fixed_text and not rectified_date:
         rectified_date = _fixed_on(fixed_text, year, number, errors)
     hazard = "" if is_placeholder(values.get("问题隐患内容", "")) else values.get("问题隐患内容", "")

@@ -132,5 +132,5 @@ def resolve_form_context(context: dict, config: Config) -> dict:
         return context
     resolved = dict(context)
     resolved["group"] = parse_group(context["group_text"], len(config.groups))
-    resolved["date"] = parse_date(context["date_text"], config.campaign.year, "表头中的时间")
+    resolved["date"] = parse_date(context["date_text"], config.campaign.span, "表头中的时间")
     return resolved

@@ -82,7 +82,10 @@ def csv_rows(path: Path, encoding: str | None) -> tuple[list[str], Iterator[tupl
     if header is None:
         raise AnfangError(f"{path.name} 是空文件")
     # exported CSV guards formula-like text with a leading ': take it off again
-    rows = ((number, [restore(c) if c[:1] == "'" else c for c in row]) for number, row in _numbered(reader, path.name))
+    rows = (
+        (number, [restore(c) if c[:1] == "'" else c for c in row])
+        for number, row in _numbered(reader, path.name)
+    )
     return [h.strip().removeprefix("\ufeff") for h in header], rows
 
 
@@ -145,7 +148,10 @@ def xlsx_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list]], dict]:
     million empty rows cost nothing; formula cells without a saved value and merged cells
     below the header are refused (see README)."""
     wb, sheet = xlsx_sheet(path)
-    top = [_cells(r) for r in sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, max_col=MAX_XLSX_COLUMNS, values_only=True)]
+    top = [
+        _cells(r)
+        for r in sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, max_col=MAX_XLSX_COLUMNS, values_only=True)
+    ]
     if not top or not any(any(c.strip() for c in r) for r in top):
         wb.close()
         raise AnfangError(f"{path.name} 的第一个工作表是空的")
@@ -166,13 +172,16 @@ def xlsx_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list]], dict]:
     first = header_at + 2
 
     def rows() -> Iterator[tuple[int, list]]:
+        filled = 0
         try:
             for number, cells in enumerate(
                 sheet.iter_rows(min_row=first, max_col=max(len(header), 1), values_only=True), start=first
             ):
-                if number - first >= MAX_XLSX_ROWS:
-                    raise AnfangError(f"{path.name} 超过 {MAX_XLSX_ROWS} 行，请分成几个文件导入")
-                yield number, list(cells)
+                if any(c is not None for c in cells):
+                    filled += 1
+                    if filled > MAX_XLSX_ROWS:
+                        raise AnfangError(f"{path.name} 超过 {MAX_XLSX_ROWS} 行，请分成几个文件导入")
+                    yield number, list(cells)
         finally:
             wb.close()
 
@@ -219,7 +228,9 @@ def _refuse_hidden_trouble(wb, sheet, label: str, header_row: int, width: int) -
     if merged:
         wb.close()
         shown = "、".join(merged[:10]) + ("……" if len(merged) > 10 else "")
-        raise AnfangError(f"{label} 的数据行中有合并单元格（{shown}）：只有第一行有值；请取消合并并把内容填到每一行再导入")
+        raise AnfangError(
+            f"{label} 的数据行中有合并单元格（{shown}）：只有第一行有值；请取消合并并把内容填到每一行再导入"
+        )
 
 
 def read_table(path: Path, encoding: str | None) -> tuple[list[str], Iterator[tuple[int, list]], dict]:
@@ -336,7 +347,9 @@ def import_rows(workspace: Workspace, rows: list[ImportRow]) -> ImportResult:
                 log, tag = destinations[group]
                 tx.append(log, lambda seq, rs=todo, t=tag: _records(rs, seq, known_ids, recorded_at, t))
                 written[group] = len(todo)
-    departments = sorted({d for r in fresh for d in (r.entry.handover, *(e.department for e in r.later)) if d})
+    departments = sorted(
+        {d for r in fresh for d in (r.entry.handover, *(e.department for e in r.later)) if d}
+    )
     return ImportResult(len(fresh), len(rows) - len(fresh), written, departments, contents.problems)
 
 
@@ -368,7 +381,9 @@ def _fresh_rows(rows: list[ImportRow], existing: list[Record]) -> list[ImportRow
                     )
                 continue  # the same record: already imported
             if record_id in other_ids:
-                problems.append(f"第 {row.number} 行：编号 {record_id} 是一条整改、交办等变更的编号，不是检查记录")
+                problems.append(
+                    f"第 {row.number} 行：编号 {record_id} 是一条整改、交办等变更的编号，不是检查记录"
+                )
                 continue
         if row.fingerprint in origins:
             continue

@@ -32,7 +32,9 @@ def test_log_encodings_read_identically(ws, encoding):
     log.write_bytes(text.encode(encoding))
     again = read_logs(ws / "logs")
     assert again.records == original  # every record still reads ...
-    change = {"utf-8": "开头的 UTF-8 BOM 不见了", "utf-8-sig": None, "gb18030": "被另存为 GB18030 编码"}[encoding]
+    change = {"utf-8": "开头的 UTF-8 BOM 不见了", "utf-8-sig": None, "gb18030": "被另存为 GB18030 编码"}[
+        encoding
+    ]
     assert [(p.file, p.dropped, p.message.split("。")[0]) for p in again.problems] == (
         [("group-3.csv", False, f"这个记录文件可能被其他程序另存过：{change}")] if change else []
     )  # ... but a log re-saved by another program is named, since anfang will not append to it
