@@ -31,10 +31,14 @@ def test_each_problem_kind_is_named_with_file_and_line(run, ws):
     from datetime import date
 
     run(*LOG, "--group", "1", "--hazard", "x")  # G1-20200327-001, line 2
-    raw_append(ws, 1, id="G1-20200327-001", kind="visit", date=date(2020, 3, 27), site="dup", sector="消防")  # line 3
+    raw_append(
+        ws, 1, id="G1-20200327-001", kind="visit", date=date(2020, 3, 27), site="dup", sector="消防"
+    )  # line 3
     raw_append(ws, 1, id="G1-20200328-003", ref="G1-20990101-001", date=date(2020, 3, 28))  # line 4
     raw_append(ws, 1, id="G1-20200326-004", ref="G1-20200327-001", date=date(2020, 3, 26))  # line 5
-    raw_append(ws, 1, id="G1-20200501-005", kind="visit", date=date(2020, 5, 1), site="late", sector="消防")  # line 6
+    raw_append(
+        ws, 1, id="G1-20200501-005", kind="visit", date=date(2020, 5, 1), site="late", sector="消防"
+    )  # line 6
     with (ws / "logs" / "group-1.csv").open("ab") as handle:
         handle.write(b"G1-2020")  # a torn tail, line 7
     result = run("check", "--date", "3-27")

@@ -471,15 +471,29 @@ def roll_back_unfinished_import(logs_dir: Path) -> None:
 # -- appending ---------------------------------------------------------------------------
 
 
+MAX_LINE = 4 << 20  # longer than any record can be (nine text columns of 32,767 characters, escaped)
+
+
 def _tail_records(fd: int, size: int) -> Iterator[Record]:
-    """Complete records from the end of the file backwards, reading only as far as needed."""
-    pos, carry = size, b""
+    """Complete records from the end of the file backwards, reading only as far as needed.
+
+    A stretch longer than any record (a large unreadable tail) is skipped, not carried along:
+    reading back over it costs its length once, not its length squared."""
+    pos, carry, skipping = size, b"", False
     while pos > 0:
         start = max(0, pos - TAIL_CHUNK)
-        chunk = os.pread(fd, pos - start, start) + carry
+        chunk = os.pread(fd, pos - start, start)
         pos = start
+        if skipping:
+            if b"\n" not in chunk:
+                continue  # still inside the over-long line
+            chunk, skipping = chunk[: chunk.rindex(b"\n")], False
+        else:
+            chunk += carry
         lines = chunk.split(b"\n")
         carry = lines.pop(0) if pos > 0 else b""  # may be cut: finish it with the next chunk
+        if len(carry) > MAX_LINE:
+            carry, skipping = b"", True
         for line in reversed(lines):
             if line:
                 with contextlib.suppress(ValueError):

@@ -573,3 +573,14 @@ def test_an_overlong_file_name_is_a_clear_error(tmp_path, ws):
     assert "文件名太长" in result.stderr and "Traceback" not in result.output
     out = invoke(ws, "report", "--output", str(tmp_path / long_name))
     assert out.exit_code == 1 and "文件名太长" in out.stderr
+
+
+def test_a_large_unreadable_tail_does_not_confuse_the_next_id(ws):
+    invoke(ws, "log", "-g", "1", "--date", "3-27", "--town", "t", "--sector", "消防", "--site", "甲厂")
+    with (ws / "logs" / "group-1.csv").open("ab") as handle:
+        handle.write(
+            b"\n" + b"x" * (9 << 20) + b"\n" + b"y" * 100 + b"\n" + b"z" * (5 << 20)
+        )  # no CRC anywhere
+    made = invoke(ws, "log", "-g", "1", "--date", "3-27", "--town", "t", "--sector", "消防", "--site", "乙厂")
+    assert made.exit_code == 0 and made.stdout.startswith("已记录 G1-20200327-002 ")
+    assert [r.site for r in read_logs(ws / "logs").records] == ["甲厂", "乙厂"]
