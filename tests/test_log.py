@@ -92,7 +92,7 @@ def test_group_by_name_and_sector_alias(run, ws):
     "args, code, message",
     [
         (["--group", "10"], 2, "组别“10”无效：应为 1 到 9，或写成“第一组”这样的组名"),
-        (["--sector", "餐饮"], 2, "行业领域“餐饮”不在 sectors.yaml 中"),
+        (["--sector", "餐饮"], 2, "行业领域“餐饮”无法识别：请写序号 1–14"),
         (["--date", "2020-02-30"], 2, "暗访日期“2020-02-30”不是真实存在的日期"),
         (["--date", "2099-01-01"], 1, "暗访日期 2099-01-01 晚于今天"),
         (["--site", "  "], 2, "企业（场所）名称不能为空"),
@@ -259,7 +259,7 @@ def test_prompts_in_a_terminal_ask_for_what_is_missing(run, ws, monkeypatch):
     )
     result = run("log", "--group", "1", input=answers)
     assert result.exit_code == 0, result.output
-    assert "错误：行业领域“九十”不在 sectors.yaml 中" in result.output  # asked again, not aborted
+    assert "  行业领域“九十”无法识别：请写序号 1–14" in result.stderr  # asked again, not aborted
     assert (
         result.stdout.splitlines()[-1]
         == "已记录 G1-20200327-001  第一组 3月27日 锦程服饰  问题隐患：电动车违规充电"

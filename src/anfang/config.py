@@ -130,7 +130,7 @@ class Config:
         if wanted in self._sector_names:
             return self._sector_names[wanted]
         names = "、".join(s.name for s in self.sectors)
-        raise UsageError(f"行业领域“{text}”不在 sectors.yaml 中；可选：{names}")
+        raise UsageError(f"行业领域“{text}”无法识别：请写序号 1–{len(self.sectors)}，或名称、别名（{names}）")
 
     @property
     def key_sectors(self) -> tuple[Sector, ...]:

@@ -82,8 +82,7 @@ def validate_entry(entry: VisitEntry, config: Config, today: date) -> tuple[Visi
     for label, value in single_line.items():
         check_text(label, value)
     check_text("问题隐患内容", entry.hazard, multiline=True)
-    if entry.date > today:
-        raise AnfangError(f"暗访日期 {entry.date} 晚于今天（{today}），请检查日期")
+    check_visit_date(entry.date, today)
     if not entry.hazard.strip():
         given = (("是否为重大（--major）", entry.major), ("是否留存影像资料（--evidence、--photo）", entry.evidence or entry.photos),
                  ("交办（--handover）", entry.handover), ("整改期限（--deadline）", entry.deadline),
@@ -91,10 +90,10 @@ def validate_entry(entry: VisitEntry, config: Config, today: date) -> tuple[Visi
         extra = [name for name, on in given if on]
         if extra:
             raise UsageError(f"没有问题隐患内容，却填了{'、'.join(extra)}：这些只用于发现了问题隐患的记录")
-    if entry.deadline and entry.deadline < entry.date:
-        raise AnfangError(f"整改期限 {entry.deadline} 早于暗访日期 {entry.date}")
+    if entry.deadline:
+        check_deadline(entry.deadline, entry.date)
     for photo in entry.photos:
-        _check_photo(photo)
+        check_photo(photo)
     campaign = config.campaign
     warnings = []
     if not campaign.start <= entry.date <= campaign.end:
@@ -112,13 +111,26 @@ def validate_entry(entry: VisitEntry, config: Config, today: date) -> tuple[Visi
     return normalised, warnings
 
 
-def _check_photo(photo: Path) -> None:
+def check_visit_date(day: date, today: date) -> date:
+    if day > today:
+        raise AnfangError(f"暗访日期 {day} 晚于今天（{today}），请检查日期")
+    return day
+
+
+def check_deadline(deadline: date, day: date) -> date:
+    if deadline < day:
+        raise AnfangError(f"整改期限 {deadline} 早于暗访日期 {day}")
+    return deadline
+
+
+def check_photo(photo: Path) -> Path:
     if not photo.is_file():
         raise AnfangError(f"照片文件 {photo} 不存在或不是文件")
     if photo.stat().st_size > MAX_PHOTO_BYTES:
         raise AnfangError(f"照片文件 {photo} 超过 100 MB")
     if not os.access(photo, os.R_OK):
         raise AnfangError(f"照片文件 {photo} 无法读取")
+    return photo
 
 
 def store_evidence(workspace: Workspace, photo: Path) -> str:

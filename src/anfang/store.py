@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 
 from anfang.errors import AnfangError, Problem, os_reason
-from anfang.model import KINDS, RECORD_ID, Record
+from anfang.model import KINDS, OBSERVATIONS, RECORD_ID, Record
 from anfang.textsafe import neutralize, restore, text_problem
 
 BOM = "\ufeff".encode()
@@ -516,6 +516,25 @@ def last_record(path: Path) -> Record | None:
             return next(_tail_records(fd, os.fstat(fd).st_size), None)
     finally:
         os.close(fd)
+
+
+def latest_visit(path: Path, group: int, day: date, look_back: int = 2000) -> Record | None:
+    """The newest visit or finding of `group` on `day` in a log, read from its end: skips the
+    changes (an amend, a rectify) and records of other days written since (a back-dated entry)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        with _locked(fd, exclusive=False):
+            for seen, record in enumerate(_tail_records(fd, os.fstat(fd).st_size)):
+                if seen >= look_back:
+                    return None
+                if record.kind in OBSERVATIONS and record.group == group and record.date == day:
+                    return record
+    finally:
+        os.close(fd)
+    return None
 
 
 def append(path: Path, build: Callable[[int], Record]) -> Record:
