@@ -98,12 +98,12 @@ def test_history_in_order(run, finding):
     run("amend", finding, "--address", "由拳路1号")
     out = run("show", finding).stdout
     history = out.split("历史：\n")[1].splitlines()
-    assert [line.split("（")[0].strip() for line in history] == [
+    assert [line.split("  （")[0].strip() for line in history] == [
         "2020-03-27  发现问题隐患",
         "2020-03-28  交办 南湖区消防救援大队",
         "2020-03-28  整改期限调整为 2020-04-01",
         "2020-03-29  已完成整改",
-        f"{history[4].split()[0]}  更正：地址→由拳路1号",
+        f"{history[4].split()[0]}  更正：地址：（空） → 由拳路1号",
     ]
     assert "王五，记录于" in history[1]
     assert "状态：已整改（3月29日）" in out and "地址：由拳路1号" in out
@@ -198,3 +198,23 @@ def test_overdue_table_and_markdown(run, finding):
     # the report's overdue list is the same
     report = json.loads(run("report", "--date", "4-1", "--format", "json").stdout)
     assert report["overdue"] == json.loads(run("overdue", "--date", "4-1", "--format", "json").stdout)
+
+
+def test_amending_the_site_of_one_finding_names_the_others_at_that_site(run):
+    for hazard in ("疏散通道堵塞", "灭火器过期", "线路老化"):
+        assert run(*FIND[:-1], "锦程服饰有限公司", "--hazard", hazard).exit_code == 0
+
+    def sites() -> int:
+        return json.loads(run("report", "--date", "3-27", "--format", "json").stdout)["groups"][0]["day"]["sites"]
+
+    assert sites() == 1
+    alone = run("amend", "G1-20200327-001", "--site", "锦程服饰（嘉兴）有限公司")
+    assert alone.exit_code == 0
+    assert alone.stdout == "已更正：G1-20200327-001  企业（场所）名称：锦程服饰有限公司 → 锦程服饰（嘉兴）有限公司\n"
+    assert "同一天该场所还有 2 条记录（G1-20200327-002、G1-20200327-003）仍是原来的内容" in alone.stderr
+    assert sites() == 2  # what the note warns about
+    together = run("amend", "G1-20200327-002", "--site", "锦程服饰（嘉兴）有限公司", "--same-site")
+    assert together.stdout.splitlines()[-1] == "已一起更正同一天该场所的 1 条记录：G1-20200327-003"
+    assert sites() == 1
+    history = run("show", "G1-20200327-003").stdout
+    assert "更正：企业（场所）名称：锦程服饰有限公司 → 锦程服饰（嘉兴）有限公司" in history

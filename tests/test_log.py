@@ -51,8 +51,12 @@ def test_finding_with_everything(run, ws, tmp_path):
     assert (r.kind, r.major, r.evidence, r.handover, str(r.deadline), r.by, r.county) == (
         "finding", True, True, "南湖区消防救援大队", "2020-04-03", "张三", "秀洲区",
     )  # fmt: skip
-    [stored] = r.photos
+    [entry] = r.photos
+    stored, original = entry.split("/")
     assert stored.endswith(".jpg") and (ws / "evidence" / stored).read_bytes() == b"jpeg-bytes"
+    assert original == "p.JPG"  # the record keeps the photo's own name
+    shown = run("show", r.id).stdout
+    assert f"照片：\n  evidence/{stored}（原文件名 p.JPG）\n" in shown
     # the same photo again is kept once
     run(*VISIT, "--hazard", "另一处", "--photo", str(photo))
     assert len(list((ws / "evidence").iterdir())) == 1

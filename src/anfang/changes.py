@@ -153,3 +153,40 @@ def _change_row(target: Target, change: dict, by: str) -> dict:
     }  # fmt: skip
     row.update(change)
     return row
+
+
+SITE_FIELDS = ("site", "address", "town", "county")
+
+
+def site_siblings(records: list[Record], record_id: str, values: dict) -> list[str]:
+    """The other visits and findings of the same group, day and site as `record_id`, when
+    `values` corrects a field the site is known by (they would otherwise count as another site)."""
+    from anfang.ledger import findings_as_of, site_key
+
+    if not set(values) & set(SITE_FIELDS):
+        return []
+    target = find_target(records, record_id)
+    states = {f.id: f for f in findings_as_of(records, date.max)}
+    me = states.get(target.record.id)
+    if me is None:
+        return []
+    return [
+        f.id for f in states.values()
+        if f.id != me.id and f.group == me.group and f.date == me.date and site_key(f.site) == site_key(me.site)
+    ]  # fmt: skip
+
+
+def describe_amend(records: list[Record], record_id: str, values: dict, config: Config) -> str:
+    """字段：旧 → 新, for the confirmation (values as they stood before the correction)."""
+    from anfang.ledger import apply_changes
+    from anfang.listing import shown_value
+
+    target = find_target(records, record_id)
+    before = apply_changes(target.record, target.changes, date.max)
+    parts = []
+    for name in sorted(values):
+        new = values[name]
+        if name == "sector":
+            new = config.sector(new).name
+        parts.append(f"{FIELD_LABELS[name]}：{shown_value(getattr(before, name))} → {shown_value(new)}")
+    return "；".join(parts)

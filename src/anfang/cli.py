@@ -489,15 +489,46 @@ def void(app: App, record_id: str, reason: str, by: str, force: bool) -> None:
 @click.option("--town", default=None, metavar="镇街", help="镇（街道）")
 @click.option("--major/--no-major", default=None, help="是否为重大隐患")
 @click.option("--evidence/--no-evidence", default=None, help="是否留存影像资料")
+@click.option(
+    "--same-site", is_flag=True, help="同一天同一场所的其他记录也一起更正（场所、地址、镇街、县市区）"
+)
 @by_option
 @pass_app
-def amend(app: App, record_id: str, by: str, force: bool, **values) -> None:
-    """更正一条记录（如错字、行业领域选错）；所有报表，包括以前日期的，都按更正后的内容计算。"""
-    from anfang.changes import amend_change
+def amend(app: App, record_id: str, by: str, force: bool, same_site: bool, **values) -> None:
+    """更正一条记录（如错字、行业领域选错）；所有报表，包括以前日期的，都按更正后的内容计算。
+
+    更正场所、地址、镇街时，同一天同一场所的其他记录会被列出（加 --same-site 一起更正），
+    否则报表会把它当成两个场所。
+    """
+    from anfang.changes import SITE_FIELDS, amend_change, describe_amend, site_siblings
 
     given = {k: v for k, v in values.items() if v is not None}
+    record_id = record_id.strip()
+    records = read_records(app)
+    siblings = site_siblings(records, record_id, given)
     _apply(app, record_id, by, lambda t, now: amend_change(t, given, app.config, now), force)
-    click.echo(f"已更正：{record_id}")
+    click.echo(f"已更正：{record_id}  {describe_amend(records, record_id, given, app.config)}")
+    if not siblings:
+        return
+    names = "、".join(siblings)
+    if not same_site and sys.stdin.isatty() and sys.stdout.isatty():
+        from anfang.prompts import Cancelled, ask_yes_no
+
+        try:
+            same_site = ask_yes_no(f"同一天该场所还有 {len(siblings)} 条记录（{names}），是否一起更正")
+        except Cancelled:
+            same_site = False
+    if same_site:
+        shared = {k: v for k, v in given.items() if k in SITE_FIELDS}
+        for other in siblings:
+            _apply(app, other, by, lambda t, now: amend_change(t, shared, app.config, now), force)
+        click.echo(f"已一起更正同一天该场所的 {len(siblings)} 条记录：{names}")
+    else:
+        click.echo(
+            f"注意：同一天该场所还有 {len(siblings)} 条记录（{names}）仍是原来的内容，报表会把它们算作另一个场所；"
+            f"要一起更正请运行 anfang amend … --same-site，或逐条更正",
+            err=True,
+        )
 
 
 @cli.command()

@@ -9,7 +9,19 @@ from anfang.config import Config
 from anfang.dates import month_day
 from anfang.errors import UnknownId
 from anfang.ledger import Finding, findings_as_of, history_of
-from anfang.model import AMEND, DEADLINE, FIELD_LABELS, FINDING, HANDOVER, RECTIFY, VISIT, VOID, Record
+from anfang.model import (
+    AMEND,
+    AMENDABLE,
+    DEADLINE,
+    FIELD_LABELS,
+    FINDING,
+    HANDOVER,
+    RECTIFY,
+    VISIT,
+    VOID,
+    Record,
+    split_photo,
+)
 
 
 @dataclass(frozen=True)
@@ -78,13 +90,13 @@ def list_rows(findings: list[Finding], config: Config, as_of: date) -> list[list
     ]  # fmt: skip
 
 
-def _shown(value) -> str:
+def shown_value(value) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     return " ".join(str(value).split()) or "（空）"
 
 
-def _describe(record: Record) -> str:
+def _describe(record: Record, before: dict | None = None) -> str:
     if record.kind == FINDING:
         return "发现问题隐患"
     if record.kind == VISIT:
@@ -97,8 +109,10 @@ def _describe(record: Record) -> str:
     if record.kind == DEADLINE:
         return f"整改期限调整为 {record.deadline}"
     if record.kind == AMEND:
+        before = before or {}
         return "更正：" + "；".join(
-            f"{FIELD_LABELS[name]}→{_shown(getattr(record, name))}" for name in record.fields
+            f"{FIELD_LABELS[name]}：{shown_value(before.get(name, ''))} → {shown_value(getattr(record, name))}"
+            for name in record.fields
         )
     if record.kind == VOID:
         return f"作废：{record.reason}"
@@ -138,8 +152,19 @@ def show_finding(records: list[Record], record_id: str, config: Config, as_of: d
             f"交办：{s.handover or '—'}",
             f"整改期限：{s.deadline or '—'}",
         ]
+    if original.photos:
+        lines.append("照片：")
+        lines += [f"  {photo_line(p)}" for p in original.photos]
     lines.append("历史：")
+    current = {name: getattr(original, name) for name in AMENDABLE}
     for record in history:
         when = record.date.isoformat() if record.date else "          "
-        lines.append(f"  {when}  {_describe(record)}  （{record.by}，记录于 {record.recorded_at}）")
+        lines.append(f"  {when}  {_describe(record, current)}  （{record.by}，记录于 {record.recorded_at}）")
+        if record.kind == AMEND:
+            current.update({name: getattr(record, name) for name in record.fields})
     return "\n".join(lines) + "\n"
+
+
+def photo_line(entry: str) -> str:
+    stored, original = split_photo(entry)
+    return f"evidence/{stored}" + (f"（原文件名 {original}）" if original != stored else "")

@@ -107,7 +107,9 @@ def _ask_missing(app, options: dict) -> dict:
     day = app.date(options["date_text"], "暗访日期")
     same_day = latest_visit(destination(app.workspace, group.number, force=True)[0], group.number, day)
     if not options["county"]:
-        options["county"] = ask("县（市、区）", _line("县（市、区）"), default=same_day.county if same_day else group.region)
+        options["county"] = ask(
+            "县（市、区）", _line("县（市、区）"), default=same_day.county if same_day else group.region
+        )
     if not options["town"]:
         options["town"] = ask("镇（街道）", _line("镇（街道）"), default=same_day.town if same_day else None)
     if not options["sector"]:
@@ -116,10 +118,14 @@ def _ask_missing(app, options: dict) -> dict:
         options["sector"] = ask(f"行业领域（序号 1-{len(config.sectors)} 或名称）", lambda raw: config.sector(raw).name,
                                 default=same_day.sector if same_day else None)  # fmt: skip
     if not options["site"]:
-        options["site"] = ask("企业（场所）名称", _line("企业（场所）名称"), default=same_day.site if same_day else None)
+        options["site"] = ask(
+            "企业（场所）名称", _line("企业（场所）名称"), default=same_day.site if same_day else None
+        )
     if not options["address"]:
         same_site = same_day and same_day.site == options["site"]
-        options["address"] = ask("地址", _line("地址"), required=False, default=same_day.address if same_site else None)
+        options["address"] = ask(
+            "地址", _line("地址"), required=False, default=same_day.address if same_site else None
+        )
     if options["hazard"] is None:
         options["hazard"] = ask("问题隐患内容（未发现问题直接回车）", _line("问题隐患内容"), required=False)
     if options["hazard"]:

@@ -69,3 +69,16 @@ class Record(NamedTuple):
     @property
     def where(self) -> str:
         return f"{self.source}:{self.line}"
+
+
+def photo_entry(stored: str, original: str) -> str:
+    """One entry of a record's photos: the name in evidence/ (content-addressed) and the name
+    the photo had on the liaison's laptop, joined by "/" (which no file name can hold)."""
+    clean = "".join("_" if c in "/\\;" or ord(c) < 32 else c for c in original)[:120]
+    return f"{stored}/{clean}" if clean and clean != stored else stored
+
+
+def split_photo(entry: str) -> tuple[str, str]:
+    """(name in evidence/, original file name)."""
+    stored, _, original = entry.partition("/")
+    return stored, original or stored

@@ -16,7 +16,7 @@ from anfang.config import Config
 from anfang.dates import chinese_number
 from anfang.errors import AnfangError, UsageError, os_reason
 from anfang.identity import read_writer
-from anfang.model import FINDING, VISIT, Record
+from anfang.model import FINDING, VISIT, Record, photo_entry
 from anfang.store import append
 from anfang.textsafe import check_text
 from anfang.workspace import Workspace
@@ -163,7 +163,7 @@ def store_evidence(workspace: Workspace, photo: Path) -> str:
 def record_entry(workspace: Workspace, entry: VisitEntry, force: bool = False) -> Record:
     """Append a validated entry to this writer's log and return the record with its new id."""
     log, tag = destination(workspace, entry.group, force)  # refuses before any photo is copied
-    photos = tuple(store_evidence(workspace, p) for p in entry.photos)
+    photos = tuple(photo_entry(store_evidence(workspace, p), p.name) for p in entry.photos)
     recorded_at = dates.now().isoformat(timespec="seconds")
     kind = FINDING if entry.hazard else VISIT
 
