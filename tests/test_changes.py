@@ -218,3 +218,20 @@ def test_amending_the_site_of_one_finding_names_the_others_at_that_site(run):
     assert sites() == 1
     history = run("show", "G1-20200327-003").stdout
     assert "更正：企业（场所）名称：锦程服饰有限公司 → 锦程服饰（嘉兴）有限公司" in history
+
+
+def test_list_shows_visits_and_fits_the_terminal(run, finding):
+    from anfang.listing import LIST_FLEXIBLE, LIST_HEADERS
+    from anfang.render.text import display_width, text_table
+
+    result = run("list", "--date", "3-27")
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines[2:]] == ["G1-20200327-001", "G1-20200327-002"]
+    assert "（未发现问题）" in lines[3] and lines[3].rstrip().endswith("未发现问题")
+    assert result.stderr == "共 2 条（问题隐患 1 条，未发现问题的场所 1 个）\n"
+    # at 120 columns the long texts are cut with …, every line fits
+    rows = [["G1-20200327-001", "第一组", "2020-03-27", "消防", "嘉兴市某某某某服饰有限公司第二分厂", "一楼疏散通道堆放纺织原料，堵塞安全出口，" * 3,
+             "否", "南湖区消防救援大队新兴中队", "2020-03-30", "整改中"]]  # fmt: skip
+    table = text_table(LIST_HEADERS, rows, 120, LIST_FLEXIBLE)
+    assert max(display_width(line) for line in table.splitlines()) <= 120
+    assert "…" in table and table.splitlines()[2].startswith("G1-20200327-001  第一组  2020-03-27  消防")

@@ -345,7 +345,7 @@ def list_(
     fmt,
 ) -> None:
     """查找问题隐患（按截至某日的状态）。"""
-    from anfang.listing import LIST_HEADERS, Filters, list_rows, select_findings
+    from anfang.listing import LIST_FLEXIBLE, LIST_HEADERS, Filters, list_rows, select_findings
 
     filters = Filters(
         as_of=app.date(as_of_text, "--as-of"),
@@ -356,7 +356,7 @@ def list_(
         sector=app.config.sector(sector).name if sector else None,
         major=major, open=open_only, overdue=overdue,
     )  # fmt: skip
-    findings = select_findings(read_records(app), filters)
+    findings = select_findings(read_records(app), filters, visits=fmt != "json")
     if fmt == "json":
         from anfang.ledger import listed_finding_data
 
@@ -366,10 +366,16 @@ def list_(
 
         click.echo(csv_text(LIST_HEADERS, list_rows(findings, app.config, filters.as_of)), nl=False)
     else:
+        import shutil
+
         from anfang.render.text import text_table
 
-        click.echo(text_table(LIST_HEADERS, list_rows(findings, app.config, filters.as_of)), nl=False)
-        click.echo(f"共 {len(findings)} 条", err=True)
+        width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+        table = text_table(LIST_HEADERS, list_rows(findings, app.config, filters.as_of), width, LIST_FLEXIBLE)
+        click.echo(table, nl=False)
+        found = sum(1 for f in findings if f.is_finding)
+        click.echo(f"共 {len(findings)} 条（问题隐患 {found} 条，未发现问题的场所 {len(findings) - found} 个）"
+                   + ("；长文字已截断，anfang show 编号 看全文" if width and "…" in table else ""), err=True)  # fmt: skip
 
 
 @cli.command()

@@ -37,11 +37,13 @@ class Filters:
     overdue: bool = False
 
 
-def select_findings(records: list[Record], f: Filters) -> list[Finding]:
-    """Findings (not visits without one) matching every filter, in date and id order."""
+def select_findings(records: list[Record], f: Filters, visits: bool = False) -> list[Finding]:
+    """Findings matching every filter, in date and id order; with `visits`, also the sites where
+    nothing was found (unless a filter only findings can meet is given)."""
     chosen = []
+    keep_visits = visits and not (f.major or f.open or f.overdue)
     for finding in findings_as_of(records, f.as_of):
-        if not finding.is_finding:
+        if not finding.is_finding and not keep_visits:
             continue
         if f.group and finding.group != f.group:
             continue
@@ -82,12 +84,20 @@ LIST_HEADERS = [
 
 
 def list_rows(findings: list[Finding], config: Config, as_of: date) -> list[list[str]]:
-    return [
-        [f.id, config.group(f.group).name, f.date.isoformat(), f.sector, f.site, f.hazard,
-         "是" if f.major else "否", f.handover or "—", f.deadline.isoformat() if f.deadline else "—",
-         status_text(f, as_of)]
-        for f in findings
-    ]  # fmt: skip
+    rows = []
+    for f in findings:
+        if f.is_finding:
+            rows.append([f.id, config.group(f.group).name, f.date.isoformat(), f.sector, f.site, f.hazard,
+                         "是" if f.major else "否", f.handover or "—", f.deadline.isoformat() if f.deadline else "—",
+                         status_text(f, as_of)])  # fmt: skip
+        else:
+            rows.append([f.id, config.group(f.group).name, f.date.isoformat(), f.sector, f.site, "（未发现问题）",
+                         "—", "—", "—", "未发现问题"])  # fmt: skip
+    return rows
+
+
+# Columns of long free text: cut first when the table is wider than the terminal.
+LIST_FLEXIBLE = ("问题隐患", "企业（场所）", "交办")
 
 
 def shown_value(value) -> str:
