@@ -15,6 +15,20 @@ def _no_env_workspace(monkeypatch):
     monkeypatch.delenv("ANFANG_WORKSPACE", raising=False)
 
 
+REAL_STAMP = None
+
+
+@pytest.fixture(autouse=True)
+def _no_timestamps(monkeypatch):
+    """Messages to a non-terminal carry a timestamp (for cron.log); tests compare the words.
+    test_cli_roster.py checks the timestamp itself with the real function."""
+    import anfang.clickzh
+
+    global REAL_STAMP
+    REAL_STAMP = REAL_STAMP or anfang.clickzh.stamp
+    monkeypatch.setattr(anfang.clickzh, "stamp", lambda: "")
+
+
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
     """A fresh workspace with the bundled campaign and no records."""

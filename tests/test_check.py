@@ -100,3 +100,21 @@ def test_records_of_an_unknown_group_are_named_and_not_counted(run, ws):
     data = json.loads(report.stdout)
     assert data["total"]["to_date"]["hazards"] == 1 and [o["group"] for o in data["overdue"]] == [1]
     assert run("summary", "--until", "3-30", "--format", "json").exit_code == 0
+
+
+def test_check_names_the_days_findings_not_yet_handed_over_majors_first(run):
+    run(*LOG, "--group", "2", "--site", "甲", "--hazard", "一般问题")
+    run(*LOG, "--group", "1", "--site", "乙", "--hazard", "重大问题", "--major")
+    run(*LOG, "--group", "1", "--site", "丙", "--hazard", "已交办的", "--handover", "某部门")
+    notices = json.loads(run("check", "--date", "3-27", "--json").stdout)["notices"]
+    waiting = [n["message"] for n in notices if "当日尚未交办" in n["message"]]
+    assert waiting == [
+        "G1-20200327-001 【重大隐患】当日尚未交办：乙，重大问题（anfang handover G1-20200327-001 --to 部门）",
+        "G2-20200327-001 当日尚未交办：甲，一般问题（anfang handover G2-20200327-001 --to 部门）",
+    ]
+
+
+def test_a_report_for_a_day_not_yet_come_is_warned(run):
+    result = run("report", "--date", "2099-01-01", "--format", "json")
+    assert result.exit_code == 0
+    assert "警告：报表日期 2099-01-01 晚于今天" in result.stderr

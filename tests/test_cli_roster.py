@@ -106,3 +106,36 @@ def test_every_command_has_chinese_help():
         assert result.exit_code == 0, name
         assert result.output.startswith("用法："), name
         assert command.help and any("\u4e00" <= ch <= "\u9fff" for ch in command.help), name
+
+
+def test_help_lists_commands_by_the_work_and_ends_in_examples():
+    from anfang.cli_help import EXAMPLES, SECTIONS
+
+    top = CliRunner().invoke(cli, ["--help"]).stdout
+    titles = [title for title, _ in SECTIONS]
+    assert [line.rstrip(":") for line in top.splitlines() if line.rstrip(":") in titles] == titles
+    assert top.index("  log ") < top.index("  handover ") < top.index("  report ") < top.index("  sync ")
+    for name in cli.commands:
+        if name == "writers":
+            continue
+        text = CliRunner().invoke(cli, [name, "--help"]).stdout
+        tail = text.rstrip().split("示例：")[-1]
+        assert tail.split() and tail.strip().splitlines()[0].strip() == EXAMPLES[name][0], name
+        assert "[required]" not in text and "required" not in text
+
+
+def test_workspace_after_the_command_name(ws):
+    result = CliRunner().invoke(cli, ["groups", "--format", "json", "-w", str(ws)])
+    assert result.exit_code == 0 and json.loads(result.stdout)[0]["name"] == "第一组"
+
+
+def test_messages_to_a_log_file_carry_a_timestamp(tmp_path, monkeypatch):
+    import re
+
+    import anfang.clickzh
+    from tests import conftest
+
+    monkeypatch.setattr(anfang.clickzh, "stamp", conftest.REAL_STAMP)
+    result = CliRunner().invoke(cli, ["--workspace", str(tmp_path / "none"), "report"])
+    assert result.exit_code == 1
+    assert re.match(r"^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\] 错误：--workspace 指定的", result.stderr)

@@ -222,6 +222,26 @@ def notice_sync_held(data: CheckInput) -> list[Problem]:
     return problems
 
 
+def notice_not_handed_over_today(data: CheckInput) -> list[Problem]:
+    """The day's own findings neither handed over nor fixed on the spot yet (majors first): what
+    the office still has to chase before the day ends (当日交办)."""
+    waiting = [
+        f for f in findings_as_of(data.records, data.day)
+        if f.is_finding and f.date == data.day and not f.handover and not f.rectified
+    ]  # fmt: skip
+    waiting.sort(key=lambda f: (not f.major, f.group, f.id))
+    by_id = {r.id: r for r in data.records if r.kind in OBSERVATIONS}
+    return [
+        Problem(
+            by_id[f.id].source,
+            by_id[f.id].line,
+            f"{f.id} {'【重大隐患】' if f.major else ''}当日尚未交办：{f.site}，{f.hazard[:40]}"
+            f"（anfang handover {f.id} --to 部门）",
+        )
+        for f in waiting
+    ]
+
+
 def notice_roster(data: CheckInput) -> list[Problem]:
     """检查人员名单: the departments (and expert) whose names are still blank, against the due time."""
     due = data.config.campaign.roster_due
@@ -263,6 +283,7 @@ NOTICE_CHECKS: list[Check] = [
     notice_days_on_site,
     notice_last_sync,
     notice_sync_held,
+    notice_not_handed_over_today,
     notice_roster,
     notice_same_day,
 ]

@@ -47,25 +47,75 @@ class App:
 
 
 class _Failure(click.ClickException):
-    """An AnfangError on its way out, with its exit status (1 data, 2 usage)."""
+    """An AnfangError on its way out, with its exit status (1 data, 2 usage); the message carries
+    a timestamp when it goes to a log file (cron) rather than a terminal."""
 
     def __init__(self, error: AnfangError):
         super().__init__(str(error))
         self.exit_code = error.exit_code
 
+    def show(self, file=None) -> None:
+        click.echo(f"{clickzh.stamp()}错误：{self.format_message()}", err=True)
+
+
+def _workspace_after_command(ctx: click.Context, param, value) -> None:
+    if value:
+        ctx.find_object(App).workspace_option = value
+
+
+WORKSPACE_AFTER = click.Option(
+    ["--workspace", "-w", "workspace_after"], metavar="目录", expose_value=False, is_eager=True,
+    callback=_workspace_after_command, help="工作区目录（也可写在命令名之前）",
+)  # fmt: skip
+
 
 class AnfangCommand(click.Command):
-    """Every command's usage line in Chinese: 用法： anfang log [选项]."""
+    """Every command's usage line in Chinese (用法： anfang log [选项]), its help ending in
+    examples, and -w/--workspace accepted after the command name too."""
 
     def __init__(self, *args, **kwargs):
+        from anfang.cli_help import epilog
+
         kwargs.setdefault("options_metavar", "[选项]")
         super().__init__(*args, **kwargs)
+        self.epilog = self.epilog or epilog(self.name or "")
+        self.params.append(WORKSPACE_AFTER)
 
 
 class AnfangGroup(click.Group):
-    """Turns the library's errors into messages and exit codes, in one place."""
+    """Turns the library's errors into messages and exit codes, in one place; lists the
+    commands by the part of the work they serve."""
 
     command_class = AnfangCommand
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from anfang.cli_help import SECTIONS
+
+        ordered = [name for _, names in SECTIONS for name in names if name in self.commands]
+        return ordered + sorted(set(self.commands) - set(ordered))
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from anfang.cli_help import SECTIONS
+
+        listed = set()
+        for title, names in SECTIONS:
+            rows = [
+                (n, self.commands[n].get_short_help_str(formatter.width - 16))
+                for n in names
+                if n in self.commands
+            ]
+            listed.update(names)
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+        rest = [
+            (n, c.get_short_help_str(formatter.width - 16))
+            for n, c in sorted(self.commands.items())
+            if n not in listed
+        ]
+        if rest:
+            with formatter.section("其他"):
+                formatter.write_dl(rest)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -723,6 +773,8 @@ def report(
     from anfang.report import build_report
 
     day = app.date(date_text, "报表日期")
+    if day > today():
+        clickzh.warn(f"报表日期 {day} 晚于今天（{today()}）：这一天还没有到，报表中只有已经记下的内容")
     numbers = sorted({app.group(g) for g in group}) or None
     result = build_report(read_state_frame(app, strict), app.config, day, numbers)
     suffix = "" if numbers is None else "-" + "".join(app.config.group(n).name for n in numbers)

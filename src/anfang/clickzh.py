@@ -40,6 +40,7 @@ MESSAGES = {
     "Invalid value: {message}": "取值无效：{message}",
     "Aborted!": "已取消。",
     "default: {default}": "默认：{default}",
+    "required": "必填",
     "{value!r} is not a valid {number_type}.": "{value!r} 不是有效的{number_type}。",
     "{name} {filename!r} does not exist.": "{name} {filename!r} 不存在。",
     "{name} {filename!r} is a directory.": "{name} {filename!r} 是目录。",

@@ -94,7 +94,7 @@ def init_workspace(target: Path, example: bool = False) -> Workspace:
         (staging / "data").mkdir(parents=True)
         for name in FILES:
             shutil.copyfile(bundled("data") / name, staging / "data" / name)
-        for sub in ("logs", "evidence", "templates"):
+        for sub in ("logs", "evidence", "templates", "reports"):  # reports/: the cron line works on day one
             (staging / sub).mkdir()
         if example:
             for log in sorted((bundled("examples") / "logs").glob("*.csv")):
