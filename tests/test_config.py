@@ -135,3 +135,18 @@ def test_cli_reports_config_problems_with_exit_1(ws, run):
     assert (
         result.output == "错误：配置文件有误：\n  data/sectors.yaml:3: 消防 key 应为true/false，实际是文本\n"
     )
+
+
+def test_yaml_slips_are_explained_in_chinese(tmp_path):
+    from anfang.errors import ConfigError
+    from anfang.workspace import init_workspace
+
+    ws = init_workspace(tmp_path / "w")
+    groups = ws.data_dir / "groups.yaml"
+    groups.write_text(groups.read_text(encoding="utf-8").replace("region:", "regoin:", 1), encoding="utf-8")
+    (ws.data_dir / "sectors.yaml").write_text("sectors:\n\t- name: x\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config([ws.data_dir])
+    messages = [p.message for p in caught.value.problems]
+    assert "第 1 组 有未知的键 regoin（是不是 region？）" in messages
+    assert "YAML 语法错误：有不能出现在这里的字符（常见的是制表符 Tab：请用空格缩进）" in messages

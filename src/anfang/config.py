@@ -226,7 +226,9 @@ def _groups(doc: StrictYaml, campaign: Campaign | None) -> tuple[Group, ...]:
         return ()
     groups: list[Group] = []
     for node in doc.sequence(top["groups"], "groups"):
-        m = doc.mapping(node, "组", ("number", "name", "region", "leader", "members", "expert", "liaison"))
+        m = doc.mapping(
+            node, _group_label(node), ("number", "name", "region", "leader", "members", "expert", "liaison")
+        )
         if m is None:
             continue
         number = doc.integer(m.get("number"), "number")
@@ -269,6 +271,14 @@ def _groups(doc: StrictYaml, campaign: Campaign | None) -> tuple[Group, ...]:
     if sorted(g.number for g in groups) != expected and len({g.number for g in groups}) == len(groups):
         doc.problem(top["groups"], "组编号应从 1 开始连续编号")
     return tuple(sorted(groups, key=lambda g: g.number))
+
+
+def _group_label(node) -> str:
+    """第 N 组 for messages about a group's entry, read from its number before it is checked."""
+    for key, value in getattr(node, "value", ()) if isinstance(getattr(node, "value", None), list) else ():
+        if getattr(key, "value", None) == "number" and str(getattr(value, "value", "")).isdigit():
+            return f"第 {value.value} 组"
+    return "组"
 
 
 def _sectors(doc: StrictYaml) -> tuple[Sector, ...]:

@@ -210,8 +210,8 @@ def parse_row(number: int, raw: dict, config: Config, today: date, *, default_gr
     for column in ("组别", "日期"):
         if not values.get(column) and (group if column == "组别" else day) is None:
             errors.append(f"第 {number} 行（{column}）：不能为空")
-    if errors:
-        raise RowErrors(errors)
+    if group is None or day is None:
+        raise RowErrors(errors)  # nothing more can be checked without them
     # 交办情况 as exported (a department), or in the report's own words on a filled-in form
     handover, on_spot, fixed_text = parse_handover_text(
         values.get("_handover_text") or values.get("交办情况", "")
@@ -228,7 +228,7 @@ def parse_row(number: int, raw: dict, config: Config, today: date, *, default_gr
             )
         first, later = _split_visit_day(events, day)
     except AnfangError as error:
-        raise RowErrors([f"第 {number} 行：{error}"]) from None
+        raise RowErrors([*errors, f"第 {number} 行：{error}"]) from None
     entry = VisitEntry(
         group=group, date=day, town=values.get("镇（街道）", ""), sector=values.get("行业领域", ""),
         site=values.get("企业（场所）名称", ""), county=values.get("县（市、区）", ""),
@@ -240,9 +240,10 @@ def parse_row(number: int, raw: dict, config: Config, today: date, *, default_gr
     try:
         entry, _ = validate_entry(entry, config, today)
     except AnfangError as error:
-        raise RowErrors([f"第 {number} 行：{error}"]) from None
-    if not values.get("行业领域"):
-        raise RowErrors([f"第 {number} 行（行业领域）：不能为空"])
+        messages = [f"第 {number} 行：{m}" for m in getattr(error, "messages", [str(error)])]
+        if not values.get("行业领域"):
+            messages = [f"第 {number} 行（行业领域）：不能为空" if "行业领域“”" in m else m for m in messages]
+        raise RowErrors([*errors, *messages]) from None
     for event in later:
         if event.date < day or event.date > today:
             errors.append(f"第 {number} 行：整改过程中的日期 {event.date} 应在 {day} 到今天之间")

@@ -69,31 +69,54 @@ def make_id(group: int, day: date, sequence: int, tag: str = "") -> str:
     return f"G{group}-{day:%Y%m%d}-{tag}{sequence:03d}"
 
 
+class EntryProblems(UsageError):
+    """Everything wrong with an entry at once (an import lists them all for the row)."""
+
+    def __init__(self, problems: list[AnfangError]):
+        self.problems = problems
+        self.messages = [str(p) for p in problems]
+        super().__init__("；".join(self.messages))
+        self.exit_code = max(p.exit_code for p in problems)
+
+
 def validate_entry(entry: VisitEntry, config: Config, today: date) -> tuple[VisitEntry, list[str]]:
-    """Check an entry against the campaign; return it normalised, with warnings. Raises if bad."""
+    """Check an entry against the campaign; return it normalised, with warnings. Raises
+    EntryProblems naming every problem when it is bad."""
+    problems: list[AnfangError] = []
+
+    def check(rule, *args):
+        try:
+            return rule(*args)
+        except AnfangError as error:
+            problems.append(error)
+            return None
+
     group = config.group(entry.group)
-    sector = config.sector(entry.sector).name
+    found = check(config.sector, entry.sector)
+    sector = found.name if found else ""
     if not entry.site.strip():
-        raise UsageError("企业（场所）名称不能为空")
+        problems.append(UsageError("企业（场所）名称不能为空"))
     if not entry.town.strip():
-        raise UsageError("镇（街道）不能为空")
+        problems.append(UsageError("镇（街道）不能为空"))
     single_line = {"镇（街道）": entry.town, "县（市、区）": entry.county, "企业（场所）名称": entry.site,
                    "地址": entry.address, "交办部门": entry.handover, "记录人": entry.by}  # fmt: skip
     for label, value in single_line.items():
-        check_text(label, value)
-    check_text("问题隐患内容", entry.hazard, multiline=True)
-    check_visit_date(entry.date, today)
+        check(check_text, label, value)
+    check(lambda: check_text("问题隐患内容", entry.hazard, multiline=True))
+    check(check_visit_date, entry.date, today)
     if not entry.hazard.strip():
         given = (("是否为重大（--major）", entry.major), ("是否留存影像资料（--evidence、--photo）", entry.evidence or entry.photos),
                  ("交办（--handover）", entry.handover), ("整改期限（--deadline）", entry.deadline),
                  ("已整改（--rectified）", entry.rectified))  # fmt: skip
         extra = [name for name, on in given if on]
         if extra:
-            raise UsageError(f"没有问题隐患内容，却填了{'、'.join(extra)}：这些只用于发现了问题隐患的记录")
+            problems.append(UsageError(f"没有问题隐患内容，却填了{'、'.join(extra)}：这些只用于发现了问题隐患的记录"))
     if entry.deadline:
-        check_deadline(entry.deadline, entry.date)
+        check(check_deadline, entry.deadline, entry.date)
     for photo in entry.photos:
-        check_photo(photo)
+        check(check_photo, photo)
+    if problems:
+        raise problems[0] if len(problems) == 1 else EntryProblems(problems)
     campaign = config.campaign
     warnings = []
     if not campaign.start <= entry.date <= campaign.end:

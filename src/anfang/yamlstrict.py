@@ -47,6 +47,30 @@ TYPE_NAMES = {
 }
 
 
+# PyYAML's words for the usual slips, in Chinese (anything else is shown as PyYAML says it).
+_YAML_REASONS = (
+    ("mapping values are not allowed", "这里不能出现“键: 值”（冒号后面要有空格，或值里的冒号要加引号）"),
+    ("that cannot start any token", "有不能出现在这里的字符（常见的是制表符 Tab：请用空格缩进）"),
+    ("expected <block end>, but found", "缩进不对齐"),
+    ("could not find expected ':'", "缺少冒号“:”"),
+    ("found unexpected end of stream", "文件意外结束（引号或括号没有闭合）"),
+    ("found unexpected ':'", "多了一个冒号（值里有冒号时请加引号）"),
+    ("did not find expected key", "缩进不对齐，或列表项前少了“- ”"),
+    ("did not find expected '-' indicator", "列表项前少了“- ”，或缩进不对齐"),
+    ("found undefined alias", "使用了未定义的别名（*）"),
+    ("expected a single document", "一个文件只能有一个 YAML 文档"),
+    ("while scanning a quoted scalar", "引号没有闭合"),
+    ("found unknown escape character", "双引号里有不认识的转义字符（\\ 后面的字母）"),
+)
+
+
+def yaml_reason(reason: str) -> str:
+    for english, chinese in _YAML_REASONS:
+        if english in reason:
+            return chinese
+    return reason
+
+
 class StrictYaml:
     """Reads one YAML file into nodes and offers typed accessors that record problems."""
 
@@ -93,7 +117,7 @@ class StrictYaml:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark else None
             reason = getattr(exc, "problem", None) or str(exc)
-            self.problems.append(Problem(self.label, line, f"YAML 语法错误：{reason}"))
+            self.problems.append(Problem(self.label, line, f"YAML 语法错误：{yaml_reason(reason)}"))
             return None
         if root is None:
             self.problem(None, "文件是空的")
@@ -117,7 +141,15 @@ class StrictYaml:
                 self.problem(key_node, f"{field} 的键 {key} 重复")
                 continue
             if key not in required and key not in optional:
-                self.problem(key_node, f"{field} 有未知的键 {key}")
+                import difflib
+
+                close = difflib.get_close_matches(key, (*required, *optional), n=1, cutoff=0.6)
+                hint = (
+                    f"（是不是 {close[0]}？）"
+                    if close
+                    else f"（可用的键：{'、'.join((*required, *optional))}）"
+                )
+                self.problem(key_node, f"{field} 有未知的键 {key}{hint}")
                 continue
             result[key] = value_node
         for key in required:

@@ -584,3 +584,17 @@ def test_a_large_unreadable_tail_does_not_confuse_the_next_id(ws):
     made = invoke(ws, "log", "-g", "1", "--date", "3-27", "--town", "t", "--sector", "消防", "--site", "乙厂")
     assert made.exit_code == 0 and made.stdout.startswith("已记录 G1-20200327-002 ")
     assert [r.site for r in read_logs(ws / "logs").records] == ["甲厂", "乙厂"]
+
+
+def test_import_lists_every_error_of_a_row(tmp_path, ws):
+    path = table(tmp_path, ["1,3-27,,餐饮,,问题,也许,,4月31日,"])
+    result = invoke(ws, "import", str(path))
+    assert result.exit_code == 1
+    lines = [line.strip() for line in result.stderr.splitlines()[1:]]
+    assert lines == [
+        "第 2 行：整改期限“4月31日”不是真实存在的日期",
+        "第 2 行：是否为重大应填“是”或“否”，实际是“也许”",
+        "第 2 行：行业领域“餐饮”无法识别：请写序号 1–14，或名称、别名（道路交通、危险化学品、消防、建筑施工、城镇燃气、特种设备、工贸、森林防火、自然灾害防治、水上交通、农业机械、供电供水、寄递物流、其他）",
+        "第 2 行：企业（场所）名称不能为空",
+        "第 2 行：镇（街道）不能为空",
+    ]
