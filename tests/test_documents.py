@@ -135,7 +135,7 @@ def test_notice_per_department(demo):
         in out
     )
     assert (
-        "交办单位：嘉兴市安全生产与应急管理委员会办公室　　联系人：陈达宇（钉钉 15868389858）　　交办日期：2020-03-27"
+        "交办单编号：20200327-01　　交办单位：嘉兴市安全生产与应急管理委员会办公室　　联系人：陈达宇（钉钉 15868389858）　　交办日期：2020-03-27"
         in out
     )
     one = invoke(
@@ -160,7 +160,19 @@ def test_notice_workbook_one_sheet_per_department(demo, tmp_path):
         "4月3日",
         None,
     ]
-    assert ws.cell(8, 1).value.startswith("接收单位（盖章）")
+    assert ws["A4"].value.startswith("交办单编号：20200327-02　　交办单位：")
+    assert ws.cell(8, 1).value == "交办单位（盖章）：嘉兴市安全生产与应急管理委员会办公室　　2020年3月27日"
+    assert ws.cell(9, 1).value.startswith("接收单位（盖章）")
+    assert ws.row_dimensions[6].height >= 45  # three handwritten lines in the reply columns
+
+
+def test_notice_for_a_department_with_nothing_that_day(demo):
+    other_day = invoke(demo, "notice", "--date", "3-27", "--dept", "嘉善县应急管理局")
+    assert other_day.exit_code == 0 and other_day.stdout == ""
+    assert "3月27日没有交办给“嘉善县应急管理局”的问题隐患（交办给它的日期：3月28日）" in other_day.stderr
+    assert "3月27日接收交办的单位：南湖区住房和城乡建设局、南湖区消防救援大队" in other_day.stderr
+    never = invoke(demo, "notice", "--date", "3-27", "--dept", "不存在的局")
+    assert never.exit_code == 1 and "没有交办给“不存在的局”的问题隐患" in never.stderr
 
 
 def test_check_roster_and_same_day_rules(demo):

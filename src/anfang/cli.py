@@ -928,10 +928,16 @@ def writers_add(app: App, writer_text: str, key_line: str) -> None:
 @pass_app
 def notice(app: App, dept: str | None, date_text: str | None, fmt: str, output: str | None) -> None:
     """问题隐患交办单：按接收部门，列出当日交办给它的问题隐患，留出整改情况、完成日期、责任人栏。"""
-    from anfang.notices import build_notices
+    from anfang.notices import NothingHanded, build_notices
 
     day = app.date(date_text, "交办日期")
-    notices = build_notices(read_records(app), app.config, day, dept.strip() if dept else None)
+    try:
+        notices = build_notices(read_records(app), app.config, day, dept.strip() if dept else None)
+    except NothingHanded as nothing:
+        if nothing.exit_code:
+            raise
+        clickzh.warn(str(nothing))
+        return
     name = f"交办单-{day.isoformat()}{'-' + dept.strip() if dept else ''}.{fmt}"
     if fmt == "md":
         deliver(

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from anfang.config import Config
+from anfang.dates import month_day
+from anfang.errors import AnfangError
 from anfang.ledger import Finding, findings_as_of
 from anfang.model import Record
 
@@ -15,18 +17,49 @@ class Notice:
     department: str
     day: date
     findings: tuple[Finding, ...]
+    number: str  # 交办单编号: the day and the department's place among that day's, e.g. 20200327-03
 
 
 def build_notices(
     records: list[Record], config: Config, day: date, department: str | None = None
 ) -> list[Notice]:
-    """One notice per department that was handed hazards on `day` (or only `department`)."""
+    """One notice per department that was handed hazards on `day` (or only `department`; a
+    department that received nothing that day is an error naming the day's departments)."""
     handed = [
         f for f in findings_as_of(records, day) if f.is_finding and f.handover and f.handover_date == day
     ]
     by_department: dict[str, list[Finding]] = {}
     for f in sorted(handed, key=lambda f: (f.group, f.id)):
         by_department.setdefault(f.handover, []).append(f)
-    if department is not None:
-        by_department = {department: by_department.get(department, [])}
-    return [Notice(name, day, tuple(items)) for name, items in sorted(by_department.items())]
+    notices = [
+        Notice(name, day, tuple(items), f"{day:%Y%m%d}-{index:02d}")
+        for index, (name, items) in enumerate(sorted(by_department.items()), start=1)
+    ]
+    if department is None:
+        return notices
+    chosen = [n for n in notices if n.department == department]
+    if chosen:
+        return chosen
+    that_day = "、".join(n.department for n in notices) or "没有"
+    ever = sorted(
+        {
+            f.handover_date
+            for f in findings_as_of(records, date.max)
+            if f.handover == department and f.handover_date
+        }
+    )
+    if ever:
+        raise NothingHanded(
+            f"{month_day(day)}没有交办给“{department}”的问题隐患（交办给它的日期：{'、'.join(month_day(d) for d in ever)}）；"
+            f"{month_day(day)}接收交办的单位：{that_day}",
+            exit_code=0,
+        )
+    raise NothingHanded(f"没有交办给“{department}”的问题隐患；{month_day(day)}接收交办的单位：{that_day}")
+
+
+class NothingHanded(AnfangError):
+    """--dept named a department with nothing on that day (exit 0) or ever (exit 1)."""
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.exit_code = exit_code

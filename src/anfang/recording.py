@@ -110,7 +110,9 @@ def validate_entry(entry: VisitEntry, config: Config, today: date) -> tuple[Visi
                  ("已整改（--rectified）", entry.rectified))  # fmt: skip
         extra = [name for name, on in given if on]
         if extra:
-            problems.append(UsageError(f"没有问题隐患内容，却填了{'、'.join(extra)}：这些只用于发现了问题隐患的记录"))
+            problems.append(
+                UsageError(f"没有问题隐患内容，却填了{'、'.join(extra)}：这些只用于发现了问题隐患的记录")
+            )
     if entry.deadline:
         check(check_deadline, entry.deadline, entry.date)
     for photo in entry.photos:

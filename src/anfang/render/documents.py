@@ -18,6 +18,7 @@ from anfang.render.excel import (
     CENTER,
     HEADER_FILL,
     LEFT_TOP,
+    RIGHT,
     TITLE_FONT,
     a4_landscape,
     fit_row,
@@ -46,7 +47,9 @@ def notice_view(n: Notice, config: Config, escape: Escape) -> dict:
     names = {g.number: g.name for g in config.groups}
     return {
         "department": escape(n.department),
+        "number": n.number,
         "date": month_day(n.day),
+        "date_cn": f"{n.day.year}年{n.day.month}月{n.day.day}日",
         "iso_date": n.day.isoformat(),
         "findings": [finding_view(f, n.day, names[f.group], escape) for f in n.findings],
     }
@@ -158,6 +161,7 @@ def notices_workbook(notices: list[Notice], config: Config, template_dirs: list[
         merged(ws, 3, 1, columns, "　　" + body, align=LEFT_TOP, size=12)
         fit_row(ws, 3, [("　　" + body, full * 11 / 12)], size=12)
         merged(ws, 4, 1, columns, str(words.notice_from(campaign, n)), size=11)
+        ws.row_dimensions[4].height = 20
         for column, text in enumerate(NOTICE_HEADERS, start=1):
             put(ws, 5, column, text, bold=True, align=CENTER, border=True, fill=HEADER_FILL)
         fit_row(ws, 5, list(zip(NOTICE_HEADERS, NOTICE_WIDTHS, strict=True)))
@@ -180,9 +184,13 @@ def notices_workbook(notices: list[Notice], config: Config, template_dirs: list[
             for column, value in enumerate(values, start=1):
                 put(ws, row, column, value, border=True, align=CENTER if column in (1, 3, 7, 8) else LEFT_TOP,
                     fill=ALERT_FILL if f["major_text"] == "是" else None)  # fmt: skip
-            fit_row(ws, row, [(str(v), w) for v, w in zip(values, NOTICE_WIDTHS, strict=True)], minimum=2)
-        merged(ws, row + 2, 1, columns, str(words.notice_receipt()), size=12)
-        ws.row_dimensions[row + 2].height = 30
+            # the reply columns are filled in by hand: room for three written lines at least
+            fit_row(ws, row, [(str(v), w) for v, w in zip(values, NOTICE_WIDTHS, strict=True)], minimum=3)
+        seal = str(words.notice_seal(campaign, n))
+        merged(ws, row + 2, 1, columns, seal.replace("\n", "　　"), size=12, align=RIGHT)
+        ws.row_dimensions[row + 2].height = 40
+        merged(ws, row + 3, 1, columns, str(words.notice_receipt()), size=12)
+        ws.row_dimensions[row + 3].height = 40
         a4_landscape(ws, title_rows="5:5")
     if not notices:
         ws = wb.create_sheet("交办单")

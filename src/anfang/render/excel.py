@@ -25,6 +25,7 @@ ALERT_FILL = PatternFill("solid", fgColor="FCE4D6")
 WRAP = Alignment(wrap_text=True, vertical="center")
 CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
 LEFT_TOP = Alignment(wrap_text=True, vertical="top", horizontal="left")
+RIGHT = Alignment(wrap_text=True, vertical="center", horizontal="right")
 LINE_HEIGHT = 15.0  # points per line of 11 pt CJK text
 
 
