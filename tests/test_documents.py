@@ -223,3 +223,22 @@ def test_late_entry_is_flagged(tmp_path):
     notices = json.loads(invoke(ws, "check", "--date", "2020-03-28", "--json").stdout)["notices"]
     late = [n["message"] for n in notices if "未当日上报" in n["message"]]
     assert len(late) == 1 and late[0].startswith("G2-20200327-001 未当日上报：2020-03-27 的检查，")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["report", "--date", "3-27"], ["summary", "--until", "3-28"], ["notice", "--date", "3-27"],
+     ["groups", "--format", "md"], ["overdue", "--date", "4-10", "--format", "md"], ["sectors", "--format", "md"]],
+)  # fmt: skip
+def test_markdown_renders_as_intended_in_commonmark(demo, args):
+    import re
+
+    from markdown_it import MarkdownIt
+
+    out = invoke(demo, *args).stdout
+    html = MarkdownIt("commonmark").enable("table").render(out)
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "**" not in text and "__" not in text  # every emphasis closed as bold
+    assert html.count("<h1>") >= 1
+    if "|---|" in out:
+        assert html.count("<table>") == out.count("\n|---") + out.count("\n|:--")

@@ -117,7 +117,7 @@ def test_markdown_city_summary(demo):
     assert "| 第一组 | 南湖区 | 4 | 4 | 1 | 1 | 3 | 6 | 6 | 1 | 2 | 4 | 2 |" in lines
     assert "| 第四组（当日无记录） | 平湖市 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |" in lines
     assert "| 合计 | | 8 | 9 | 2 | 2 | 6 | 12 | 12 | 2 | 3 | 8 | |" in lines
-    assert "**当日无记录：**第四组、第六组、第七组、第八组、第九组" in lines
+    assert "**当日无记录**：第四组、第六组、第七组、第八组、第九组" in lines
     assert (
         "| 第一组 | 南湖新城综合体项目工地 | 深基坑临边防护缺失，<br>基坑边堆载超限 | 已交办南湖区住房和城乡建设局 | 3月30日 |"
         in lines
