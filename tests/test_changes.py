@@ -205,12 +205,17 @@ def test_amending_the_site_of_one_finding_names_the_others_at_that_site(run):
         assert run(*FIND[:-1], "锦程服饰有限公司", "--hazard", hazard).exit_code == 0
 
     def sites() -> int:
-        return json.loads(run("report", "--date", "3-27", "--format", "json").stdout)["groups"][0]["day"]["sites"]
+        return json.loads(run("report", "--date", "3-27", "--format", "json").stdout)["groups"][0]["day"][
+            "sites"
+        ]
 
     assert sites() == 1
     alone = run("amend", "G1-20200327-001", "--site", "锦程服饰（嘉兴）有限公司")
     assert alone.exit_code == 0
-    assert alone.stdout == "已更正：G1-20200327-001  企业（场所）名称：锦程服饰有限公司 → 锦程服饰（嘉兴）有限公司\n"
+    assert (
+        alone.stdout
+        == "已更正：G1-20200327-001  企业（场所）名称：锦程服饰有限公司 → 锦程服饰（嘉兴）有限公司\n"
+    )
     assert "同一天该场所还有 2 条记录（G1-20200327-002、G1-20200327-003）仍是原来的内容" in alone.stderr
     assert sites() == 2  # what the note warns about
     together = run("amend", "G1-20200327-002", "--site", "锦程服饰（嘉兴）有限公司", "--same-site")

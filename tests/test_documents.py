@@ -97,7 +97,7 @@ def test_summary_workbook_sheets_and_charts(demo, tmp_path):
     path = tmp_path / "s.xlsx"
     assert invoke(demo, "summary", "--until", "4-4", "--format", "xlsx", "--output", str(path)).exit_code == 0
     wb = openpyxl.load_workbook(path)
-    assert wb.sheetnames == ["汇总", "分行业领域", "重点行业领域覆盖", "重大隐患"]
+    assert wb.sheetnames == ["汇总", "分行业领域", "分行业领域图", "重点行业领域覆盖", "重大隐患"]
     summary = wb["汇总"]
     assert [summary.cell(5, c).value for c in range(1, 11)] == [
         "第一组",
@@ -111,7 +111,9 @@ def test_summary_workbook_sheets_and_charts(demo, tmp_path):
         2,
         2,
     ]
-    assert len(summary._charts) == 1 and len(wb["分行业领域"]._charts) == 1
+    assert (
+        len(summary._charts) == 1 and len(wb["分行业领域图"]._charts) == 1
+    )  # the chart on a page of its own
     coverage = wb["重点行业领域覆盖"]
     assert [coverage.cell(3, c).value for c in range(1, 9)] == [
         "第一组",

@@ -274,9 +274,11 @@ def test_report_summary_has_charts_by_group_and_sector(demo, tmp_path):
     assert titles == ["各组发现问题隐患", "各行业领域发现问题隐患（累计）"]
     group_chart, sector_chart = charts
     assert [s.val.numRef.f for s in group_chart.series] == ["'汇总'!$D$4:$D$12", "'汇总'!$I$4:$I$12"]
-    first = int(re.search(r"\$F\$(\d+):", sector_chart.series[0].val.numRef.f).group(1))
-    assert ws.cell(first, 1).value == "道路交通" and ws.cell(first + 2, 1).value == "消防"
-    assert [ws.cell(first + 2, c).value for c in (4, 6)] == [3, 3]
+    # the sector chart draws from its own block (P:Q): the sectors with findings, each labelled
+    assert sector_chart.series[0].val.numRef.f == "'汇总'!$Q$2:$Q$8"
+    assert (sector_chart.series[0].cat.numRef or sector_chart.series[0].cat.strRef).f == "'汇总'!$P$2:$P$8"
+    assert [ws.cell(r, 16).value for r in (2, 4)] == ["道路交通", "消防"] and ws.cell(4, 17).value == 3
+    assert sector_chart.x_axis.tickLblSkip == 1
 
 
 def test_import_with_group_option(empty, tmp_path):

@@ -145,6 +145,8 @@ def test_xlsx_workbook_layout_and_text_only(demo, tmp_path):
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == [
         "汇总",
+        "当日重大隐患",
+        "逾期未整改",
         "第一组",
         "第二组",
         "第三组",
@@ -180,8 +182,43 @@ def test_xlsx_workbook_layout_and_text_only(demo, tmp_path):
     assert (form["A2"].value, form["E2"].value) == ("组别：第一组", "时间：3月27日")
     assert form["A4"].value.startswith("　　对南湖区新兴街道、建设街道进行了暗访，共检查企业（场所）4个")
     assert [form.cell(6, c).value for c in range(1, 9)] == [
-        "行业领域", "企业（场所）名称", "地址", "问题隐患内容", "是否为重大", "是否留存影像资料", "交办情况", "整改期限",
-    ]  # fmt: skip
+        "行业领域",
+        "企业（场所）名称",
+        "地址",
+        "问题隐患内容",
+        "是否\n为重大",
+        "是否留存\n影像资料",
+        "交办情况",
+        "整改期限",
+    ]  # fmt: skip  (headings break between words, never inside one)
+    major = wb["当日重大隐患"]
+    assert [c.value for c in major[2]] == [
+        "组别",
+        "企业（场所）名称",
+        "地址",
+        "问题隐患内容",
+        "交办情况",
+        "整改期限",
+    ]
+    assert [major.cell(3, c).value for c in (1, 2)] == ["第一组", "南湖新城综合体项目工地"]
+    assert major.print_title_rows == "$2:$2" and wb["逾期未整改"]["A3"].value == "无"
+    # page numbers per sheet, and whose page it is on every page
+    assert form.oddFooter.center.text == "第 &P 页" and form.page_setup.useFirstPageNumber
+    assert form.oddHeader.right.text == "第一组 暗访检查日报表（3月27日）"
+    assert form.page_margins.bottom - form.page_margins.footer >= 0.4  # the footer is not cut off
+    # the sector chart: only sectors with findings, each one labelled
+    chart = summary._charts[1]
+    assert chart.x_axis.tickLblSkip == 1
+    assert [summary.cell(r, 16).value for r in range(2, 9)] == [
+        "道路交通",
+        "危险化学品",
+        "消防",
+        "建筑施工",
+        "城镇燃气",
+        "工贸",
+        "寄递物流",
+    ]
+    assert summary.cell(9, 16).value is None
     assert [form.cell(9, c).value for c in (1, 5, 7, 8)] == [
         "建筑施工",
         "是",

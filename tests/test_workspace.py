@@ -8,7 +8,13 @@ from anfang.workspace import find_workspace, init_workspace
 
 def test_init_creates_the_layout(tmp_path):
     ws = init_workspace(tmp_path / "new")
-    assert sorted(p.name for p in ws.root.iterdir()) == ["data", "evidence", "logs", "reports", "templates"]  # reports/: cron works on day one
+    assert sorted(p.name for p in ws.root.iterdir()) == [
+        "data",
+        "evidence",
+        "logs",
+        "reports",
+        "templates",
+    ]  # reports/: cron works on day one
     assert sorted(p.name for p in (ws.root / "data").iterdir()) == [
         "campaign.yaml",
         "groups.yaml",

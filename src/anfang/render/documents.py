@@ -25,6 +25,7 @@ from anfang.render.excel import (
     merged,
     put,
     safe_sheet_title,
+    sector_chart,
     set_widths,
     workbook_bytes,
 )  # fmt: skip
@@ -201,8 +202,8 @@ def notices_workbook(notices: list[Notice], config: Config, template_dirs: list[
 GROUP_HEADERS = [
     "组别",
     "督查区域",
-    "检查企业（场所）",
-    "发现问题隐患",
+    "检查企业\n（场所）",
+    "发现问题\n隐患",
     "重大隐患",
     "已整改",
     "整改率",
@@ -295,18 +296,15 @@ def _table(ws, title: str, headers: list[str], widths: list[int], rows: list[lis
 def _sector_sheet(ws, view: dict) -> None:
     rows = [[t["name"] + ("（重点）" if t["key"] else ""), t["sites"], t["hazards"], t["major"], t["rectified"], t["rate"]]
             for t in view["sectors"]]  # fmt: skip
-    last = _table(ws, f"分行业领域情况（截至{view['until']}）", ["行业领域", "检查企业（场所）", "发现问题隐患", "重大隐患", "已整改", "整改率"],
+    _table(ws, f"分行业领域情况（截至{view['until']}）", ["行业领域", "检查企业\n（场所）", "发现问题\n隐患", "重大隐患", "已整改", "整改率"],
                   [18, 14, 14, 10, 10, 10], rows)  # fmt: skip
-    from openpyxl.chart import BarChart, Reference
-
-    chart = BarChart()
-    chart.type, chart.title, chart.legend = "bar", "各行业领域发现问题隐患", None
-    chart.height, chart.width = 9, 16
-    chart.x_axis.delete = chart.y_axis.delete = False
-    chart.x_axis.tickLblSkip = 1
-    chart.add_data(Reference(ws, min_col=3, min_row=3, max_row=last))
-    chart.set_categories(Reference(ws, min_col=1, min_row=3, max_row=last))
-    ws.add_chart(chart, f"A{last + 2}")
+    chart_sheet = ws.parent.create_sheet("分行业领域图")
+    chart = sector_chart(chart_sheet, [(t["name"], t["hazards"]) for t in view["sectors"] if t["hazards"]],
+                         "各行业领域发现问题隐患", 12)  # fmt: skip
+    if chart is not None:  # on a page of its own: no repeated table header printed over it
+        chart_sheet.add_chart(chart, "A1")
+    a4_landscape(chart_sheet, header=f"分行业领域发现问题隐患（截至{view['until']}）")
+    chart_sheet.print_area = "A1:J30"
 
 
 def _coverage_sheet(ws, view: dict, note: str) -> None:

@@ -66,27 +66,44 @@ def lines_needed(text: str, width_chars: float) -> int:
     return sum(max(1, math.ceil(display_width(part) / usable)) for part in str(text).split("\n"))
 
 
+def row_height(cells: list[tuple[str, float]], minimum: float = 1, size: int = 11) -> float:
+    """Points for a row whose cells wrap in columns of the given widths."""
+    lines = max([minimum, *(lines_needed(text, width) for text, width in cells)])
+    return lines * LINE_HEIGHT * size / 11 + 4
+
+
 def fit_row(
     ws: Worksheet, row: int, cells: list[tuple[str, float]], minimum: float = 1, size: int = 11
 ) -> None:
     """Set a row's height to fit its wrapped cells: neither Excel nor LibreOffice sizes merged cells."""
-    lines = max([minimum, *(lines_needed(text, width) for text, width in cells)])
-    ws.row_dimensions[row].height = lines * LINE_HEIGHT * size / 11 + 4
+    ws.row_dimensions[row].height = row_height(cells, minimum, size)
 
 
-def a4_landscape(ws: Worksheet, title_rows: str | None = None) -> None:
-    """A4 landscape, one page wide, header rows repeated on every printed page, page numbers."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+def a4_landscape(ws: Worksheet, title_rows: str | None = None, header: str | None = None,
+                 portrait: bool = False) -> None:  # fmt: skip
+    """A4 (landscape unless `portrait`), one page wide, header rows repeated on every printed page,
+    page numbers counted per sheet ("第 2 页" of this sheet: office suites count a total over the
+    whole workbook, so no "共 N 页"), and `header` (the group or
+    department) at the top of every page, so a second page still says whose it is."""
+    ws.page_setup.orientation = "portrait" if portrait else "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
+    ws.page_setup.useFirstPageNumber = True
+    ws.page_setup.firstPageNumber = 1
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
+    # inches: the footer sits 0.35 in above the paper's edge with room below the page numbers
     ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.top = ws.page_margins.bottom = 0.8
+    ws.page_margins.header = ws.page_margins.footer = 0.35
     if title_rows:
         ws.print_title_rows = title_rows
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    if header:
+        ws.oddHeader.right.text = header.replace("&", "&&")
+        ws.oddHeader.right.size = 9
+    ws.oddFooter.center.text = "第 &P 页"
+    ws.oddFooter.center.size = 9
 
 
 def safe_sheet_title(text: str) -> str:
@@ -99,3 +116,32 @@ def workbook_bytes(wb: Workbook) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def sector_chart(ws: Worksheet, sectors: list[tuple[str, int]], title: str, column: int):
+    """A horizontal bar chart of the sectors with findings, each one named, in the given order.
+
+    Its data goes to two columns of `ws` starting at `column` (outside what is printed), so
+    sectors with none take no room. None when no sector has any."""
+    from openpyxl.chart import BarChart, Reference
+
+    if not sectors:
+        return None
+    put(ws, 1, column, "图表数据：行业领域")
+    put(ws, 1, column + 1, "数量")
+    for row, (name, count) in enumerate(sectors, start=2):
+        put(ws, row, column, name)
+        put(ws, row, column + 1, count)
+    chart = BarChart()
+    chart.type, chart.title, chart.legend = "bar", title, None
+    chart.height, chart.width = max(6.0, 1.2 + 0.75 * len(sectors)), 14
+    chart.x_axis.delete = chart.y_axis.delete = False  # openpyxl hides axes by default
+    chart.x_axis.tickLblSkip = 1  # every sector named, not every other one
+    chart.x_axis.scaling.orientation = "maxMin"  # in the table's order, top to bottom
+    chart.y_axis.crosses = "max"  # ... with the counts still along the bottom
+    largest = max(count for _, count in sectors)
+    chart.y_axis.majorUnit = max(1, -(-largest // 5))  # whole numbers: these are counts
+    chart.y_axis.number_format = "0"
+    chart.add_data(Reference(ws, min_col=column + 1, min_row=2, max_row=len(sectors) + 1))
+    chart.set_categories(Reference(ws, min_col=column, min_row=2, max_row=len(sectors) + 1))
+    return chart

@@ -19,6 +19,7 @@ from anfang.render.excel import (
     merged,
     put,
     safe_sheet_title,
+    sector_chart,
     set_widths,
     workbook_bytes,
 )  # fmt: skip
@@ -36,6 +37,11 @@ FORM_HEADERS = [
     "交办情况",
     "整改期限",
 ]
+# printed headings break where the words do (是否留存\n影像资料), never mid-word
+FORM_HEADINGS = [
+    h.replace("是否留存影像资料", "是否留存\n影像资料").replace("是否为重大", "是否\n为重大")
+    for h in FORM_HEADERS
+]
 FORM_WIDTHS = [12, 22, 24, 42, 10, 12, 24, 11]
 
 
@@ -46,6 +52,12 @@ def report_workbook(report: Report, template_dirs: list[Path]) -> bytes:
     wb.remove(wb.active)
     if report.city:
         _summary_sheet(wb.create_sheet("汇总"), view, words)
+        _list_sheet(wb.create_sheet("当日重大隐患"), f"当日重大隐患（{view['date']}）", MAJOR_COLUMNS,
+                    [[f["group_name"], f["site"], f["address"], f["hazard"], str(words.handover_status(f)), f["deadline"]]
+                     for f in view["major"]])  # fmt: skip
+        _list_sheet(wb.create_sheet("逾期未整改"), f"逾期未整改问题隐患（截至{view['date']}）", OVERDUE_COLUMNS,
+                    [[f["id"], f["group_name"], f["site"], f["hazard"], f["handover"] or "—", f["deadline"], f["days_overdue"]]
+                     for f in view["overdue"]])  # fmt: skip
     for group in view["groups"]:
         _form_sheet(wb.create_sheet(safe_sheet_title(group["name"])), group, view, words)
     return workbook_bytes(wb)
@@ -66,9 +78,9 @@ def _form_sheet(ws: Worksheet, g: dict, view: dict, words) -> None:
         merged(ws, row, 1, columns, "　　" + sentence, align=LEFT_TOP, size=12)
         fit_row(ws, row, [("　　" + sentence, full * 11 / 12)], size=12)
     header = 6
-    for column, title in enumerate(FORM_HEADERS, start=1):
+    for column, title in enumerate(FORM_HEADINGS, start=1):
         put(ws, header, column, title, bold=True, align=CENTER, border=True, fill=HEADER_FILL)
-    fit_row(ws, header, list(zip(FORM_HEADERS, FORM_WIDTHS, strict=True)))
+    fit_row(ws, header, list(zip(FORM_HEADINGS, FORM_WIDTHS, strict=True)))
     rows = [
         [f["sector"], f["site"], f["address"], f["hazard"], f["major_text"], f["evidence_text"],
          str(words.handover_status(f)), f["deadline"]]
@@ -81,12 +93,12 @@ def _form_sheet(ws: Worksheet, g: dict, view: dict, words) -> None:
             put(ws, row, column, value, align=CENTER if centered else LEFT_TOP, border=True,
                 fill=ALERT_FILL if values[4] == "是" else None)  # fmt: skip
         fit_row(ws, row, list(zip(values, FORM_WIDTHS, strict=True)))
-    a4_landscape(ws, title_rows=f"{header}:{header}")
+    a4_landscape(ws, title_rows=f"{header}:{header}", header=f"{g['name']} 暗访检查日报表（{view['date']}）")
     ws.freeze_panes = ws.cell(row=header + 1, column=1)
 
 
-SUMMARY_HEADERS = ["组别", "督查区域", "检查企业（场所）", "发现问题隐患", "其中重大", "已整改", "已交办",
-                   "检查企业（场所）", "发现问题隐患", "其中重大", "已整改", "已交办", "暗访天数", "备注"]  # fmt: skip
+SUMMARY_HEADERS = ["组别", "督查区域", "检查企业\n（场所）", "发现问题\n隐患", "其中\n重大", "已整改", "已交办",
+                   "检查企业\n（场所）", "发现问题\n隐患", "其中\n重大", "已整改", "已交办", "暗访\n天数", "备注"]  # fmt: skip
 SUMMARY_WIDTHS = [9, 20, 10, 9, 7, 7, 7, 10, 9, 7, 7, 7, 7, 12]
 FIGURES = ("sites", "hazards", "major", "rectified", "handed_over")
 
@@ -126,27 +138,21 @@ def _summary_sheet(ws: Worksheet, view: dict, words) -> None:
     row += 2
     missing = "、".join(view["missing"]) if view["missing"] else "无"
     merged(ws, row, 1, columns, f"当日无记录的组：{missing}", bold=bool(view["missing"]))
-    row += 2
-    row = _list_section(
-        ws, row, "当日重大隐患",
-        ["组别", "企业（场所）名称", "问题隐患内容", "交办情况", "整改期限"],
-        [[f["group_name"], f["site"], f["hazard"], str(words.handover_status(f)), f["deadline"]] for f in view["major"]],
-    )  # fmt: skip
-    row = _list_section(
-        ws, row + 1, f"逾期未整改（截至{view['date']}）",
-        ["编号", "组别", "企业（场所）名称", "问题隐患内容", "交办部门", "整改期限", "逾期天数"],
-        [[f["id"], f["group_name"], f["site"], f["hazard"], f["handover"] or "—", f["deadline"], f["days_overdue"]]
-         for f in view["overdue"]],
-    )  # fmt: skip
+    if view["major"] or view["overdue"]:
+        row += 1
+        merged(ws, row, 1, columns, f"当日重大隐患 {len(view['major'])} 个、截至当日逾期未整改 {len(view['overdue'])} 个，"
+               "清单见工作表“当日重大隐患”“逾期未整改”。", size=11)  # fmt: skip
+    row += 1
     from openpyxl.worksheet.pagebreak import Break
 
     ws.row_breaks.append(Break(id=row))  # sectors and charts start page 2, together
-    first_sector, last_sector = _sector_section(ws, row + 1, view["sectors"])
+    _first_sector, last_sector = _sector_section(ws, row + 1, view["sectors"])
     largest = max(
         [1, *(s["to_date"] for s in view["sectors"]), *(g["to_date"].hazards for g in view["groups"])]
     )
-    row = _charts(ws, last_sector + 2, (4, last_table_row - 1), (first_sector, last_sector), largest)
-    a4_landscape(ws)
+    sectors = [(s["name"], s["to_date"]) for s in view["sectors"] if s["to_date"]]
+    row = _charts(ws, last_sector + 2, (4, last_table_row - 1), sectors, largest)
+    a4_landscape(ws, header=f"{words.summary_title(view)}（{view['date']}）")
     ws.print_area = f"A1:N{row}"
 
 
@@ -175,7 +181,12 @@ def _bar_chart(kind: str, title: str, largest: int, height: float, width: float)
     return chart
 
 
-def _charts(ws: Worksheet, row: int, groups: tuple[int, int], sectors: tuple[int, int], largest: int) -> int:
+CHART_COLUMN = 16  # P: the chart's own data, right of the printed area
+
+
+def _charts(
+    ws: Worksheet, row: int, groups: tuple[int, int], sectors: list[tuple[str, int]], largest: int
+) -> int:
     """Native bar charts below the tables: hazards by group (day, to date) and by sector (to date).
     Returns the last row they cover."""
     from openpyxl.chart import Reference
@@ -188,42 +199,38 @@ def _charts(ws: Worksheet, row: int, groups: tuple[int, int], sectors: tuple[int
         by_group.series[-1].tx = SeriesLabel(v=label)
     by_group.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
     ws.add_chart(by_group, f"A{row}")
-    by_sector = _bar_chart("bar", "各行业领域发现问题隐患（累计）", largest, 9, 14)
-    by_sector.legend = None
-    by_sector.x_axis.tickLblSkip = 1  # every sector named, not every other one
-    by_sector.add_data(Reference(ws, min_col=6, min_row=sectors[0], max_row=sectors[1]))
-    by_sector.set_categories(Reference(ws, min_col=1, min_row=sectors[0], max_row=sectors[1]))
-    ws.add_chart(by_sector, f"H{row}")
+    by_sector = sector_chart(ws, sectors, "各行业领域发现问题隐患（累计）", CHART_COLUMN)
+    if by_sector is not None:
+        ws.add_chart(by_sector, f"H{row}")
     return row + 19
 
 
-def _list_section(ws: Worksheet, row: int, title: str, headers: list[str], rows: list[list]) -> int:
-    """A titled list below the summary table, its columns spread over the sheet's 14 columns."""
-    spans = _spans(len(headers))
-    merged(ws, row, 1, len(SUMMARY_HEADERS), title, bold=True, size=12)
-    row += 1
-    for (first, last), text in zip(spans, headers, strict=True):
-        merged(ws, row, first, last, text, bold=True, align=CENTER, border=True, fill=HEADER_FILL)
-    row += 1
+MAJOR_COLUMNS = [
+    ("组别", 8),
+    ("企业（场所）名称", 24),
+    ("地址", 24),
+    ("问题隐患内容", 48),
+    ("交办情况", 26),
+    ("整改期限", 11),
+]
+OVERDUE_COLUMNS = [("编号", 18), ("组别", 8), ("企业（场所）名称", 24), ("问题隐患内容", 46), ("交办部门", 24),
+                   ("整改期限", 11), ("逾期天数", 9)]  # fmt: skip
+
+
+def _list_sheet(ws: Worksheet, title: str, columns: list[tuple[str, float]], rows: list[list]) -> None:
+    """A list of its own (the day's major hazards, the overdue ones): its own column widths and
+    its header row repeated on every printed page."""
+    headers, widths = [c for c, _ in columns], [w for _, w in columns]
+    set_widths(ws, widths)
+    merged(ws, 1, 1, len(columns), title, bold=True, size=16, align=CENTER, font=TITLE_FONT)
+    ws.row_dimensions[1].height = 30
+    for column, text in enumerate(headers, start=1):
+        put(ws, 2, column, text, bold=True, align=CENTER, border=True, fill=HEADER_FILL)
+    fit_row(ws, 2, list(zip(headers, widths, strict=True)))
     if not rows:
-        merged(ws, row, 1, len(SUMMARY_HEADERS), "无", align=CENTER, border=True)
-        return row + 1
-    for values in rows:
-        for (first, last), value in zip(spans, values, strict=True):
-            merged(ws, row, first, last, value, align=LEFT_TOP, border=True)
-        fit_row(
-            ws,
-            row,
-            [(str(v), sum(SUMMARY_WIDTHS[a - 1 : b])) for (a, b), v in zip(spans, values, strict=True)],
-        )
-        row += 1
-    return row
-
-
-def _spans(count: int) -> list[tuple[int, int]]:
-    """Column spans for a list with `count` columns: the hazard text gets the widest."""
-    layouts = {
-        5: [(1, 1), (2, 4), (5, 10), (11, 13), (14, 14)],
-        7: [(1, 2), (3, 3), (4, 5), (6, 10), (11, 12), (13, 13), (14, 14)],
-    }
-    return layouts[count]
+        merged(ws, 3, 1, len(columns), "无", align=CENTER, border=True)
+    for row, values in enumerate(rows, start=3):
+        for column, value in enumerate(values, start=1):
+            put(ws, row, column, value, align=LEFT_TOP if isinstance(value, str) else CENTER, border=True)
+        fit_row(ws, row, [(str(v), w) for v, w in zip(values, widths, strict=True)])
+    a4_landscape(ws, title_rows="2:2", header=title)
