@@ -164,6 +164,7 @@ def notices_workbook(notices: list[Notice], config: Config, template_dirs: list[
         merged(ws, 4, 1, columns, str(words.notice_from(campaign, n)), size=11)
         ws.row_dimensions[4].height = 20
         for column, text in enumerate(NOTICE_HEADERS, start=1):
+            text = text.replace("是否为重大", "是否\n为重大")  # printed: broken between words
             put(ws, 5, column, text, bold=True, align=CENTER, border=True, fill=HEADER_FILL)
         fit_row(ws, 5, list(zip(NOTICE_HEADERS, NOTICE_WIDTHS, strict=True)))
         row = 5
@@ -192,7 +193,7 @@ def notices_workbook(notices: list[Notice], config: Config, template_dirs: list[
         ws.row_dimensions[row + 2].height = 40
         merged(ws, row + 3, 1, columns, str(words.notice_receipt()), size=12)
         ws.row_dimensions[row + 3].height = 40
-        a4_landscape(ws, title_rows="5:5")
+        a4_landscape(ws, title_rows="5:5", header=f"交办单 {n['number']} {notice.department}")
     if not notices:
         ws = wb.create_sheet("交办单")
         put(ws, 1, 1, "当日没有交办的问题隐患。")
