@@ -22,6 +22,7 @@ from anfang.render.excel import (
     TITLE_FONT,
     a4_landscape,
     fit_row,
+    heading,
     merged,
     put,
     set_widths,
@@ -64,8 +65,8 @@ def blank_form(config: Config, group: int, day: date) -> bytes:
     fit_row(ws, 4, [(note, sum(FORM_WIDTHS) * 1.1)], size=10)
     merged(ws, 5, 1, columns, "")
     for column, title in enumerate(FORM_COLUMNS, start=1):
-        put(ws, HEADER_ROW, column, title, bold=True, align=CENTER, border=True, fill=HEADER_FILL)
-    fit_row(ws, HEADER_ROW, list(zip(FORM_COLUMNS, FORM_WIDTHS, strict=True)))
+        put(ws, HEADER_ROW, column, heading(title), bold=True, align=CENTER, border=True, fill=HEADER_FILL)
+    fit_row(ws, HEADER_ROW, [(heading(t), w) for t, w in zip(FORM_COLUMNS, FORM_WIDTHS, strict=True)])
     first, last = HEADER_ROW + 1, HEADER_ROW + BLANK_ROWS
     for row in range(first, last + 1):
         for column in range(1, columns + 1):

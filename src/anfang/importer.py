@@ -189,7 +189,8 @@ def xlsx_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list]], dict]:
 
 
 def _cells(row: tuple) -> list[str]:
-    return [str(c).strip() if c is not None else "" for c in row]
+    """Cell texts; a heading broken over lines in its cell (是否留存\n影像资料) reads as one word."""
+    return ["".join(str(c).split()) if c is not None else "" for c in row]
 
 
 def _refuse_hidden_trouble(wb, sheet, label: str, header_row: int, width: int) -> None:

@@ -22,6 +22,7 @@ from anfang.render.excel import (
     TITLE_FONT,
     a4_landscape,
     fit_row,
+    heading,
     merged,
     put,
     safe_sheet_title,
@@ -164,8 +165,7 @@ def notices_workbook(notices: list[Notice], config: Config, template_dirs: list[
         merged(ws, 4, 1, columns, str(words.notice_from(campaign, n)), size=11)
         ws.row_dimensions[4].height = 20
         for column, text in enumerate(NOTICE_HEADERS, start=1):
-            text = text.replace("是否为重大", "是否\n为重大")  # printed: broken between words
-            put(ws, 5, column, text, bold=True, align=CENTER, border=True, fill=HEADER_FILL)
+            put(ws, 5, column, heading(text), bold=True, align=CENTER, border=True, fill=HEADER_FILL)
         fit_row(ws, 5, list(zip(NOTICE_HEADERS, NOTICE_WIDTHS, strict=True)))
         row = 5
         for index, f in enumerate(n["findings"], start=1):

@@ -29,6 +29,16 @@ RIGHT = Alignment(wrap_text=True, vertical="center", horizontal="right")
 LINE_HEIGHT = 15.0  # points per line of 11 pt CJK text
 
 
+# Column headings too long for their column, broken where the words are (never 是否留存影像资/料)
+_HEADING_BREAKS = {"是否留存影像资料": "是否留存\n影像资料", "是否为重大": "是否\n为重大", "检查企业（场所）": "检查企业\n（场所）",
+                   "发现问题隐患": "发现问题\n隐患"}  # fmt: skip
+
+
+def heading(text: str) -> str:
+    """A printed column heading; `anfang import` reads it back with the break taken out."""
+    return _HEADING_BREAKS.get(text, text)
+
+
 def put(ws: Worksheet, row: int, column: int, value, *, bold: bool = False, size: int = 11,
         align: Alignment = WRAP, border: bool = False, fill: PatternFill | None = None, font: str = BODY_FONT):  # fmt: skip
     """Write one cell; strings are always stored as text, never as a formula."""
