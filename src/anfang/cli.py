@@ -762,7 +762,7 @@ def as_json(data) -> str:
 @cli.command()
 @date_option("报表日期（默认今天）：YYYY-MM-DD、3-27、3月27日、today、yesterday")
 @group_option(multiple=True, help="只出这些组的日报表（可多次给出）；不给则出全部组并附全市汇总")
-@format_option("md", "xlsx", "json")
+@format_option("md", "xlsx", "json", "chat")
 @output_option("输出到文件或目录；md/json 默认输出到屏幕，xlsx 默认写入工作区的 reports/")
 @strict_option
 @pass_app
@@ -783,12 +783,85 @@ def report(
         from anfang.render.report_json import report_json
 
         deliver(app, output, name, "cli:as_json", report_json(result))
+    elif fmt == "chat":
+        deliver(app, output, name.replace(".chat", ".txt"), "render.chat:chat_text", result,
+                day_workbook(app, day, suffix))  # fmt: skip
     else:
         renderer = {
             "md": "render.report_markdown:report_markdown",
             "xlsx": "render.report_excel:report_workbook",
         }[fmt]
         deliver(app, output, name, renderer, result, app.workspace.template_dirs)
+
+
+@cli.command()
+@date_option("哪一天的日报（默认今天；cron 用 yesterday）")
+@click.option(
+    "--channel",
+    "channel_names",
+    multiple=True,
+    metavar="名称",
+    help="只发到这些频道（data/channels.yaml 中的 name，可多次给出）",
+)
+@click.option("--attach", is_flag=True, help="同时发送当天的日报工作簿（企业微信；没有就先生成）")
+@click.option("--dry-run", is_flag=True, help="只显示将要发送的请求（地址中的密钥已隐去）和字节数，不发送")
+@click.option("--again", is_flag=True, help="已经发送过的内容也再发一次")
+@strict_option
+@pass_app
+def send(app: App, date_text, channel_names, attach: bool, dry_run: bool, again: bool, strict: bool) -> None:
+    """把当天的日报（聊天消息）推送到钉钉、企业微信群机器人；发送过的内容不会重复发送。"""
+    from anfang import robots
+    from anfang.render.chat import chat_messages
+    from anfang.report import build_report
+
+    day = app.date(date_text, "日期")
+    channels = robots.load_channels(app.workspace.root)
+    unknown = [n for n in channel_names if n not in {c.name for c in channels}]
+    if unknown:
+        raise UsageError(
+            f"没有这个频道：{'、'.join(unknown)}；data/channels.yaml 中有：{'、'.join(c.name for c in channels)}"
+        )
+    if channel_names:
+        channels = [c for c in channels if c.name in channel_names]
+    result = build_report(read_state_frame(app, strict), app.config, day)
+    workbook = day_workbook(app, day)
+
+    def messages_for(channel):
+        overhead = 300  # the JSON around the text
+        return chat_messages(result, robots.LIMITS[channel.kind] - overhead, workbook)
+
+    def attachment():
+        path = app.workspace.reports_dir / f"暗访检查日报表-{day.isoformat()}.xlsx"
+        if not path.is_file():
+            from anfang.render.report_excel import report_workbook
+
+            save(report_workbook(result, app.workspace.template_dirs), app.workspace.reports_dir, path.name)
+        return path
+
+    outcome = robots.send_day(app.workspace.root, channels, messages_for, day.isoformat(), again, dry_run,
+                              attachment if attach else None)  # fmt: skip
+    for request in outcome.dry_run:
+        click.echo(request)
+    if outcome.sent:
+        click.echo("已发送：" + "；".join(outcome.sent))
+    if outcome.skipped:
+        click.echo(
+            "已发送过、内容没有变化，未重复发送：" + "；".join(outcome.skipped) + "（要再发一次请加 --again）"
+        )
+    for note in outcome.notes:
+        click.echo(note)
+    if outcome.failed:
+        raise AnfangError(
+            "发送失败："
+            + "；".join(outcome.failed)
+            + ("。已发出的：" + "；".join(outcome.sent) if outcome.sent else "。没有发出任何消息")
+        )
+
+
+def day_workbook(app: App, day, suffix: str = "") -> str | None:
+    """Where the day's workbook is, relative to the workspace, if it has been written."""
+    path = app.workspace.reports_dir / f"暗访检查日报表-{day.isoformat()}{suffix}.xlsx"
+    return path.relative_to(app.workspace.root).as_posix() if path.is_file() else None
 
 
 def _terminate(signum, frame) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 SECTIONS = (
     ("现场记录", ("log", "list", "show")),
     ("整改督办", ("handover", "deadline", "rectify", "amend", "void", "overdue", "check")),
-    ("报表文书", ("report", "notice", "summary", "groups", "sectors")),
+    ("报表文书", ("report", "send", "notice", "summary", "groups", "sectors")),
     ("数据交换", ("export", "import", "form")),
     ("同步与设置", ("sync", "writers", "init")),
 )
@@ -39,6 +39,11 @@ EXAMPLES = {
         "anfang report --date today",
         "anfang report --date yesterday --format xlsx --output reports/ --strict",
         "anfang report --date 3-27 --group 1 --group 3",
+    ),
+    "send": (
+        "anfang send --date yesterday",
+        "anfang send --date 3-27 --dry-run",
+        "anfang send --date yesterday --channel 应急管理局群 --attach",
     ),
     "notice": (
         "anfang notice --date today --format xlsx",
