@@ -180,8 +180,17 @@ def test_blank_form_has_header_dropdowns_and_date_validation(empty, tmp_path):
         "组别：第三组",
         "时间：3月28日（2020-03-28）",
     )
-    assert [c.value for c in ws[6]] == ["行业领域", "镇（街道）", "企业（场所）名称", "地址", "问题隐患内容", "是否\n为重大",
-                                        "是否留存\n影像资料", "交办情况", "整改期限"]  # fmt: skip  (read back as one word)
+    assert [c.value for c in ws[6]] == [
+        "行业领域",
+        "镇（街道）",
+        "企业（场所）名称",
+        "地址",
+        "问题隐患内容",
+        "是否\n为重大",
+        "是否留存\n影像资料",
+        "交办情况",
+        "整改期限",
+    ]  # fmt: skip  (read back as one word)
     validations = {str(v.sqref): v for v in ws.data_validations.dataValidation}
     assert validations["A7:A46"].formula1 == "=选项!$A$1:$A$14"
     assert validations["F7:F46 G7:G46"].formula1 == '"是,否"'

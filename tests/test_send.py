@@ -81,7 +81,9 @@ class Robots(BaseHTTPRequestHandler):
             if query.get("access_token") != TOKEN:
                 return self.answer({"errcode": 300001, "errmsg": "token is not exist"})
             stamp = int(query.get("timestamp", "0"))
-            expected = base64.b64encode(hmac.new(SECRET.encode(), f"{stamp}\n{SECRET}".encode(), hashlib.sha256).digest())
+            expected = base64.b64encode(
+                hmac.new(SECRET.encode(), f"{stamp}\n{SECRET}".encode(), hashlib.sha256).digest()
+            )
             if query.get("sign", "").encode() != expected or abs(self.clock.wall() * 1000 - stamp) > 3600_000:
                 return self.answer({"errcode": 310000, "errmsg": "sign not match"})
             if len(body) > 20000:
@@ -147,7 +149,10 @@ def test_the_day_as_a_chat_message(demo):
     assert lines[1] == "**当日：4/9 个组报送，检查 8 家，问题隐患 9 个（重大 2），已整改 2，已交办 6**"
     assert lines[2] == "截至目前：检查 12 家，问题隐患 12 个（重大 2），已整改 3，已交办 8"
     assert "- 第四组（平湖市）：**当日无记录**" in lines
-    assert "1. 第一组 南湖新城综合体项目工地：深基坑临边防护缺失， 基坑边堆载超限（已交办南湖区住房和城乡建设局，期限 3月30日）" in lines
+    assert (
+        "1. 第一组 南湖新城综合体项目工地：深基坑临边防护缺失， 基坑边堆载超限（已交办南湖区住房和城乡建设局，期限 3月30日）"
+        in lines
+    )
     assert "|" not in out and "<" not in out  # no table, no HTML
 
 
@@ -157,7 +162,9 @@ def test_text_from_the_logs_cannot_become_markup_in_chat(demo):
                   "--hazard", hostile, "--major")  # fmt: skip
     assert made.exit_code == 0
     out = invoke(demo, "report", "--date", "3-27", "--format", "chat").stdout
-    html = MarkdownIt("commonmark").render(out)  # stricter than either robot: if it is inert here, it is there
+    html = MarkdownIt("commonmark").render(
+        out
+    )  # stricter than either robot: if it is inert here, it is there
     assert "<a " not in html and "<img" not in html and "<b>" not in html
     assert html.count("<strong>") == out.count("**") // 2  # only anfang's own bold
     assert "@所有人" not in out and "＠所有人" in out
@@ -182,7 +189,20 @@ def test_send_signs_records_and_does_not_repeat(demo, robots_server):
     assert again.exit_code == 0 and len(handler.received) == 2
     assert "已发送过、内容没有变化，未重复发送" in again.stdout
     # a late record changes the day: it goes out again, marked 更正
-    invoke(demo, "log", "-g", "4", "--date", "3-27", "--town", "当湖街道", "--sector", "消防", "--site", "补记的厂")
+    invoke(
+        demo,
+        "log",
+        "-g",
+        "4",
+        "--date",
+        "3-27",
+        "--town",
+        "当湖街道",
+        "--sector",
+        "消防",
+        "--site",
+        "补记的厂",
+    )
     late = invoke(demo, "send", "--date", "3-27", "--channel", "市安委办工作群")
     assert late.exit_code == 0 and late.stdout == "已发送：市安委办工作群 1/1\n"
     correction = handler.received[-1][1]["markdown"]
@@ -232,7 +252,9 @@ def test_network_errors_are_retried_then_reported(demo, robots_server, monkeypat
     ok = invoke(demo, "send", "--date", "3-27", "--channel", "应急管理局群")
     assert ok.exit_code == 0 and ok.stdout == "已发送：应急管理局群 1/1\n"
     assert clock.slept >= 2 + 4  # backoff
-    monkeypatch.setenv("ANFANG_WECOM_WEBHOOK", f"http://127.0.0.1:9/cgi-bin/webhook/send?key={KEY}")  # nothing listens
+    monkeypatch.setenv(
+        "ANFANG_WECOM_WEBHOOK", f"http://127.0.0.1:9/cgi-bin/webhook/send?key={KEY}"
+    )  # nothing listens
     down = invoke(demo, "send", "--date", "3-28", "--channel", "应急管理局群")
     assert down.exit_code == 1
     assert "无法连接" in down.stderr and "已重试 3 次" in down.stderr and "没有发出任何消息" in down.stderr
@@ -244,7 +266,10 @@ def test_dry_run_shows_masked_requests_and_sends_nothing(demo, robots_server):
     result = invoke(demo, "send", "--date", "3-27", "--dry-run")
     assert result.exit_code == 0
     assert handler.received == [] and not (demo / ".anfang" / "sent.json").exists()
-    assert re.search(r"POST http://127\.0\.0\.1:\d+/robot/send\?access_token=\*\*\*\*&timestamp=\d+&sign=\*\*\*\*  （\d+ 字节）", result.stdout)
+    assert re.search(
+        r"POST http://127\.0\.0\.1:\d+/robot/send\?access_token=\*\*\*\*&timestamp=\d+&sign=\*\*\*\*  （\d+ 字节）",
+        result.stdout,
+    )
     assert "key=****  （" in result.stdout
     assert SECRET not in result.stdout and TOKEN not in result.stdout and KEY not in result.stdout
     assert '"msgtype": "markdown"' in result.stdout
