@@ -505,35 +505,33 @@ def sequence_of(record_id: str) -> int:
     return int(digits.group(1)) if digits else 0
 
 
-def last_record(path: Path) -> Record | None:
-    """The newest complete record of a log, read from its end (cheap at any size)."""
+def tail_of(path: Path) -> Iterator[Record]:
+    """The complete records of a log from its end backwards, under a shared lock (cheap at any
+    size: only as much is read as the caller takes)."""
     try:
         fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
-        return None
+        return
     try:
         with _locked(fd, exclusive=False):
-            return next(_tail_records(fd, os.fstat(fd).st_size), None)
+            yield from _tail_records(fd, os.fstat(fd).st_size)
     finally:
         os.close(fd)
+
+
+def last_record(path: Path) -> Record | None:
+    """The newest complete record of a log."""
+    return next(tail_of(path), None)
 
 
 def latest_visit(path: Path, group: int, day: date, look_back: int = 2000) -> Record | None:
     """The newest visit or finding of `group` on `day` in a log, read from its end: skips the
     changes (an amend, a rectify) and records of other days written since (a back-dated entry)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return None
-    try:
-        with _locked(fd, exclusive=False):
-            for seen, record in enumerate(_tail_records(fd, os.fstat(fd).st_size)):
-                if seen >= look_back:
-                    return None
-                if record.kind in OBSERVATIONS and record.group == group and record.date == day:
-                    return record
-    finally:
-        os.close(fd)
+    for seen, record in enumerate(tail_of(path)):
+        if seen >= look_back:
+            return None
+        if record.kind in OBSERVATIONS and record.group == group and record.date == day:
+            return record
     return None
 
 

@@ -27,6 +27,9 @@ HEADER = (
 )
 
 
+LOG1 = ["log", "-g", "1", "--date", "3-27", "--town", "t", "--sector", "消防"]
+
+
 def invoke(ws: Path, *args: str):
     return CliRunner().invoke(cli, ["--workspace", str(ws), *args])
 
@@ -149,7 +152,7 @@ def test_a_reader_during_a_dead_import_sees_nothing_of_it(tmp_path, many):
     assert report(ws)["total"]["to_date"]["hazards"] == 0
     assert json.loads(invoke(ws, "list", "--format", "json").stdout) == []
     # a liaison logging now rolls the dead import back first, then appends
-    made = invoke(ws, "log", "-g", "1", "--date", "3-27", "--town", "t", "--sector", "消防", "--site", "新厂")
+    made = invoke(ws, *LOG1, "--site", "新厂")
     assert made.exit_code == 0 and made.stdout.startswith("已记录 G1-20200327-001 ")
     assert not journal_path(ws / "logs").exists()
     assert [r.site for r in read_logs(ws / "logs").records] == ["新厂"]
@@ -363,7 +366,7 @@ def test_output_through_a_symlink_replaces_its_target(tmp_path, ws):
 
 
 def test_output_never_lands_on_a_log(tmp_path, ws):
-    invoke(ws, "log", "-g", "1", "--date", "3-27", "--town", "t", "--sector", "消防", "--site", "厂")
+    invoke(ws, *LOG1, "--site", "厂")
     before = tree_digest(ws / "logs")
     refused = invoke(ws, "export", "--output", str(ws / "logs" / "group-1.csv"))
     assert refused.exit_code == 1 and "不能把输出写到记录目录" in refused.stderr
@@ -388,22 +391,7 @@ def test_output_creates_only_the_last_missing_folder(tmp_path, ws):
 
 def damage(ws: Path) -> None:
     for site in ("甲厂", "乙厂"):
-        invoke(
-            ws,
-            "log",
-            "-g",
-            "1",
-            "--date",
-            "3-27",
-            "--town",
-            "t",
-            "--sector",
-            "消防",
-            "--site",
-            site,
-            "--hazard",
-            "问题",
-        )
+        invoke(ws, *LOG1, "--site", site, "--hazard", "问题")
     log = ws / "logs" / "group-1.csv"
     log.write_bytes(log.read_bytes().replace("乙厂".encode(), "丙厂".encode()))  # edited by hand
 
@@ -435,22 +423,7 @@ def test_strict_makes_a_dropped_line_an_error(tmp_path, ws, command):
 
 
 def test_check_names_a_log_resaved_by_excel(ws):
-    invoke(
-        ws,
-        "log",
-        "-g",
-        "1",
-        "--date",
-        "3-27",
-        "--town",
-        "t",
-        "--sector",
-        "消防",
-        "--site",
-        "厂",
-        "--hazard",
-        "x",
-    )
+    invoke(ws, *LOG1, "--site", "厂", "--hazard", "x")
     log = ws / "logs" / "group-1.csv"
     text = log.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8")
     log.write_bytes(text.replace("\n", "\r\n").encode("gb18030"))
@@ -461,9 +434,7 @@ def test_check_names_a_log_resaved_by_excel(ws):
         in result.stdout
     )
     assert "git checkout -- 该文件" in result.stdout
-    refused = invoke(
-        ws, "log", "-g", "1", "--date", "3-27", "--town", "t", "--sector", "消防", "--site", "厂2"
-    )
+    refused = invoke(ws, *LOG1, "--site", "厂2")
     assert refused.exit_code == 1 and "表头不对" in refused.stderr
 
 
@@ -506,7 +477,7 @@ def test_a_crc_valid_line_that_breaks_the_rules_is_a_damaged_line(ws, change):
 def test_a_department_that_looks_like_a_list_item_stays_text(tmp_path, ws):
     from markdown_it import MarkdownIt
 
-    invoke(ws, "log", "-g", "1", "--date", "3-27", "--town", "t", "--sector", "消防", "--site", "厂",
+    invoke(ws, *LOG1, "--site", "厂",
            "--hazard", "问题", "--handover", "- 1. 南湖区应急管理局")  # fmt: skip
     text = invoke(ws, "notice", "--date", "3-27").stdout
     html = MarkdownIt("commonmark").render(text)
@@ -576,12 +547,12 @@ def test_an_overlong_file_name_is_a_clear_error(tmp_path, ws):
 
 
 def test_a_large_unreadable_tail_does_not_confuse_the_next_id(ws):
-    invoke(ws, "log", "-g", "1", "--date", "3-27", "--town", "t", "--sector", "消防", "--site", "甲厂")
+    invoke(ws, *LOG1, "--site", "甲厂")
     with (ws / "logs" / "group-1.csv").open("ab") as handle:
         handle.write(
             b"\n" + b"x" * (9 << 20) + b"\n" + b"y" * 100 + b"\n" + b"z" * (5 << 20)
         )  # no CRC anywhere
-    made = invoke(ws, "log", "-g", "1", "--date", "3-27", "--town", "t", "--sector", "消防", "--site", "乙厂")
+    made = invoke(ws, *LOG1, "--site", "乙厂")
     assert made.exit_code == 0 and made.stdout.startswith("已记录 G1-20200327-002 ")
     assert [r.site for r in read_logs(ws / "logs").records] == ["甲厂", "乙厂"]
 
