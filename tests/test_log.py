@@ -286,3 +286,18 @@ def test_prompts_in_a_terminal_ask_for_what_is_missing(run, ws, monkeypatch):
     assert (second.town, second.sector, second.site, second.address, second.major, str(second.deadline)) == (
         "新兴街道", "消防", "锦程服饰", "由拳路1号", True, "2020-04-03",
     )  # fmt: skip
+
+
+def test_a_wrong_answer_is_asked_again_and_ctrl_c_cancels(run, ws, monkeypatch):
+    monkeypatch.setattr("anfang.logcommand.interactive", lambda: True)
+    answers = "2099-01-01\n3-27\n\n\n新兴街道\n3\n某厂\n\n\n"  # a future date first, Enter on a required town
+    result = run("log", "--group", "1", input=answers)
+    assert result.exit_code == 0, result.output
+    assert "  暗访日期 2099-01-01 晚于今天" in result.stderr
+    assert "  此项必填，请输入。" in result.stderr
+    assert [(r.date.isoformat(), r.town, r.site) for r in records(ws)] == [("2020-03-27", "新兴街道", "某厂")]
+    # the input ends (Ctrl-D) or Ctrl-C at a question: nothing recorded, exit 130
+    cancelled = run("log", "--group", "1", input="3-27\n\n新兴街道\n")
+    assert cancelled.exit_code == 130
+    assert "已取消，什么也没有记录。" in cancelled.stderr
+    assert len(records(ws)) == 1
