@@ -917,6 +917,10 @@ def sync_summary(app: App, result) -> list[str]:
         )
     else:
         lines.append(f"已发送 {result.sent} 条记录。" if result.sent else "本机没有新记录要发送。")
+        if result.photos_sent:
+            lines.append(f"已发送照片 {result.photos_sent} 张。")
+        if result.config_sent and not result.published:
+            lines.append("已发布配置的更改：" + "、".join(result.config_sent))
     for name, count in sorted(result.arrived.items()):
         if count:
             lines.append(f"收到{names.get(name, name)} {count} 条记录")

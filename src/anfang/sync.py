@@ -21,7 +21,7 @@ from anfang.errors import AnfangError
 from anfang.gitrepo import GitFailed, Signer, blobs, explain, git, is_ancestor, is_offline, rev
 from anfang.identity import Writer, read_claim, write_writer
 from anfang.store import restore_log
-from anfang.syncverify import Refusal, append_problem, registry_at, verify
+from anfang.syncverify import Refusal, append_problem, commits_between, registry_at, verify
 from anfang.workspace import Workspace, init_workspace
 from anfang.writers import (
     WRITERS_FILE,
@@ -146,6 +146,8 @@ class SyncResult:
     refusal: Refusal | None = None  # an incoming commit not accepted (nothing from it on applied)
     unregistered: bool = False  # this laptop's key is not registered yet: nothing sent
     repaired: str = ""  # with --repair: the remote's old tip, kept as a local ref
+    config_sent: list[str] = field(default_factory=list)  # the office's changed data/ and templates/ files
+    photos_sent: int = 0
 
 
 def _me(workspace: Workspace) -> tuple[Writer, bool, str]:
@@ -199,6 +201,7 @@ def sync(workspace: Workspace, repair: bool = False) -> SyncResult:
                 return result
             raise AnfangError("本机的提交未通过验证，未发送：" + outgoing.refusal.message())
         to_send = outgoing.arrived.get(me.log_name(), 0)
+        changed = {c.path for commit in commits_between(root, target, "HEAD") for c in commit.changes}
         _refuse_known_ids(root, outgoing.ids)
         if target == rev(root, "HEAD") and upstream is not None and not (repair and result.refusal):
             break  # nothing to send
@@ -208,6 +211,10 @@ def sync(workspace: Workspace, repair: bool = False) -> SyncResult:
         push = git(root, "push", "-q", "-u", *lease, "origin", "HEAD:main", check=False)
         if push.returncode == 0:
             result.sent = to_send
+            result.config_sent = sorted(p for p in changed if not p.startswith(("logs/", "evidence/")))
+            result.photos_sent = sum(
+                1 for p in changed if p.startswith("evidence/") and not p.endswith(".gitkeep")
+            )
             if lease:
                 git(root, "update-ref", f"refs/anfang/rejected/{stamp}", upstream)
                 result.repaired, result.refusal = upstream, None

@@ -316,7 +316,8 @@ def test_an_unregistered_laptop_keeps_its_records_until_registered(campaign, tmp
         == run_git(office, "rev-parse", "HEAD").stdout.strip()
     )
     register(office, new, 4)
-    assert invoke(office, "sync").exit_code == 0
+    published = invoke(office, "sync")
+    assert published.exit_code == 0 and "已发布配置的更改：data/writers.yaml" in published.stdout
     sent = invoke(new, "sync")
     assert sent.exit_code == 0 and sent.stdout.splitlines()[0] == "已发送 1 条记录。"
 
