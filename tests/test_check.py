@@ -1,6 +1,7 @@
 """`anfang check`: every kind of problem, as file:line: message, and the office's notices."""
 
 import json
+from datetime import date
 
 from anfang.model import Record
 from anfang.store import append
@@ -118,3 +119,20 @@ def test_a_report_for_a_day_not_yet_come_is_warned(run):
     result = run("report", "--date", "2099-01-01", "--format", "json")
     assert result.exit_code == 0
     assert "警告：报表日期 2099-01-01 晚于今天" in result.stderr
+
+
+def test_records_of_a_group_not_configured_are_left_out_everywhere(run, ws):
+    raw_append(ws, 10, id="G10-20200327-001", kind="finding", date=date(2020, 3, 27), site="外组的厂",
+               hazard="问题", sector="消防", handover="某部门")  # fmt: skip
+    run(*LOG, "--group", "1", "--hazard", "本组问题", "--handover", "某部门")
+    for args in (
+        ["list", "--format", "json"],
+        ["export"],
+        ["notice", "--date", "3-27"],
+        ["report", "--format", "json"],
+    ):
+        result = run(*args)
+        assert result.exit_code == 0, (args, result.output)
+        assert "外组的厂" not in result.stdout and "Traceback" not in result.output
+    check = run("check", "--date", "3-27")
+    assert check.exit_code == 1 and "G10-20200327-001 的组别 10 不在 groups.yaml 中" in check.stdout

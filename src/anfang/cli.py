@@ -338,7 +338,9 @@ def read_records(app: App, strict: bool = False):
 
     contents = read_logs(app.workspace.logs_dir, app.workspace.root)
     warn_dropped(contents.problems, strict)
-    return contents.records
+    # records of a group not in groups.yaml are left out, as the reports do (anfang check names them)
+    known = {g.number for g in app.config.groups}
+    return [r for r in contents.records if r.group in known]
 
 
 def read_state_frame(app: App, strict: bool = False):
