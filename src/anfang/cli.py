@@ -716,7 +716,8 @@ def import_(app: App, file: str, encoding: str | None, group: str | None) -> Non
     click.echo(f"已导入 {result.added} 条" + (f"（{per_group}）" if per_group else "")
                + (f"，跳过已导入过的 {result.skipped} 条" if result.skipped else ""))  # fmt: skip
     if result.departments:
-        click.echo(f"交办部门（{len(result.departments)} 个）：{'、'.join(result.departments)}")
+        shown = "、".join(result.departments[:30]) + ("……" if len(result.departments) > 30 else "")
+        click.echo(f"交办部门（{len(result.departments)} 个）：{shown}")
 
 
 @cli.command()
