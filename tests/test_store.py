@@ -124,3 +124,14 @@ def test_append_refuses_a_file_that_is_not_ours(tmp_path):
 def test_encoded_line_has_crc_column():
     line = encode_record(make(7))
     assert line.endswith(b"\n") and line[-10:-9] == b","
+
+
+def test_one_declaration_of_the_log_columns():
+    from anfang import schema
+    from anfang.columnar import FIELDS
+    from anfang.model import AMENDABLE, FIELD_LABELS, Record
+
+    assert (",".join(c.name for c in schema.LOG_COLUMNS) + "\n").encode() == HEADER
+    assert list(FIELDS) == [*Record._fields[:22]] == list(schema.NAMES[:-1])  # record, codec and reader agree
+    assert AMENDABLE == ("county", "town", "sector", "site", "address", "hazard", "major", "evidence")
+    assert FIELD_LABELS["hazard"] == "问题隐患内容" and FIELD_LABELS["major"] == "是否为重大"

@@ -6,6 +6,8 @@ import re
 from datetime import date
 from typing import NamedTuple
 
+from anfang import schema
+
 # What a log row can be. Visits and findings are observations; the rest refer to a finding.
 VISIT = "visit"  # a site inspected where nothing was found
 FINDING = "finding"  # a 问题隐患 found at a site (the visit is implied)
@@ -24,11 +26,9 @@ KINDS = (*OBSERVATIONS, *EVENTS, *CORRECTIONS)
 # group n's laptop for another group) before the sequence.
 RECORD_ID = re.compile(r"^G(?P<group>\d{1,2})-(?P<date>\d{8})-(?:B|W(?P<writer>\d{1,2})-)?(?P<seq>\d{1,9})$")
 
-AMENDABLE = ("county", "town", "sector", "site", "address", "hazard", "major", "evidence")
-FIELD_LABELS = {
-    "county": "县（市、区）", "town": "镇（街道）", "sector": "行业领域", "site": "企业（场所）名称",
-    "address": "地址", "hazard": "问题隐患内容", "major": "是否为重大", "evidence": "是否留存影像资料",
-}  # fmt: skip
+# the correctable fields and their labels come from the one declaration of the log's columns
+AMENDABLE = schema.AMENDABLE
+FIELD_LABELS = {name: schema.LABELS[name] for name in AMENDABLE}
 
 
 class Record(NamedTuple):

@@ -21,16 +21,13 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
+from anfang import schema
 from anfang.errors import AnfangError, Problem, os_reason
 from anfang.model import KINDS, OBSERVATIONS, RECORD_ID, Record
 from anfang.textsafe import neutralize, restore, text_problem
 
 BOM = "\ufeff".encode()
-COLUMNS = (
-    "id", "kind", "ref", "group", "date", "county", "town", "sector", "site", "address", "hazard",
-    "major", "evidence", "photos", "handover", "deadline", "rectified", "reason", "fields", "origin",
-    "by", "recorded_at", "crc",
-)  # fmt: skip
+COLUMNS = schema.NAMES  # declared once, in schema.py
 HEADER = (",".join(COLUMNS) + "\n").encode("utf-8")
 YES, NO = "是", "否"
 TAIL_CHUNK = 64 * 1024
@@ -99,7 +96,7 @@ def _day(value: date | None) -> str:
 
 # Columns that can hold text a user typed: only these can need the formula guard, the newline
 # escape or CSV quoting (ids, kinds, dates, flags, photo names and timestamps are ours).
-USER_TEXT_COLUMNS = ("county", "town", "sector", "site", "address", "hazard", "handover", "reason", "by")
+USER_TEXT_COLUMNS = schema.USER_TEXT
 _USER_TEXT = tuple(COLUMNS.index(name) for name in USER_TEXT_COLUMNS)
 
 
