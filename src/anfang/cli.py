@@ -743,13 +743,9 @@ def announce(path: Path) -> None:
         click.echo(f"已写入 {path}", err=True)
 
 
-def deliver(app: App, output: str | None, name: str, renderer: str, *args) -> None:
-    """Render with `renderer` ("module:function", imported only now) and deliver the result:
-    text to stdout or --output; a workbook (bytes) to --output or the workspace's reports/."""
-    import importlib
-
-    module, function = renderer.split(":")
-    data = getattr(importlib.import_module(f"anfang.{module}"), function)(*args)
+def deliver(app: App, output: str | None, name: str, data: str | bytes) -> None:
+    """Deliver a rendered document: text to stdout or --output; a workbook (bytes) to --output
+    or the workspace's reports/."""
     if isinstance(data, bytes):
         announce(save(data, output or app.workspace.reports_dir, name))
     elif output is not None:
@@ -785,16 +781,19 @@ def report(
     if fmt == "json":
         from anfang.render.report_json import report_json
 
-        deliver(app, output, name, "cli:as_json", report_json(result))
+        deliver(app, output, name, as_json(report_json(result)))
     elif fmt == "chat":
-        deliver(app, output, name.replace(".chat", ".txt"), "render.chat:chat_text", result,
-                day_workbook(app, day, suffix))  # fmt: skip
+        from anfang.render.chat import chat_text
+
+        deliver(app, output, name.replace(".chat", ".txt"), chat_text(result, day_workbook(app, day, suffix)))
+    elif fmt == "md":
+        from anfang.render.report_markdown import report_markdown
+
+        deliver(app, output, name, report_markdown(result, app.workspace.template_dirs))
     else:
-        renderer = {
-            "md": "render.report_markdown:report_markdown",
-            "xlsx": "render.report_excel:report_workbook",
-        }[fmt]
-        deliver(app, output, name, renderer, result, app.workspace.template_dirs)
+        from anfang.render.report_excel import report_workbook
+
+        deliver(app, output, name, report_workbook(result, app.workspace.template_dirs))
 
 
 @cli.command()
@@ -1020,26 +1019,13 @@ def notice(app: App, dept: str | None, date_text: str | None, fmt: str, output: 
         return
     name = f"交办单-{day.isoformat()}{'-' + dept.strip() if dept else ''}.{fmt}"
     if fmt == "md":
-        deliver(
-            app,
-            output,
-            name,
-            "render.documents:notices_markdown",
-            notices,
-            app.config,
-            app.workspace.template_dirs,
-            day,
-        )
+        from anfang.render.documents import notices_markdown
+
+        deliver(app, output, name, notices_markdown(notices, app.config, app.workspace.template_dirs, day))
     else:
-        deliver(
-            app,
-            output,
-            name,
-            "render.documents:notices_workbook",
-            notices,
-            app.config,
-            app.workspace.template_dirs,
-        )
+        from anfang.render.documents import notices_workbook
+
+        deliver(app, output, name, notices_workbook(notices, app.config, app.workspace.template_dirs))
 
 
 @cli.command()
@@ -1056,12 +1042,17 @@ def summary(app: App, until_text: str | None, fmt: str, output: str | None, stri
     result = build_summary(read_state_frame(app, strict), app.config, until)
     name = f"攻坚行动汇总-{until.isoformat()}.{fmt}"
     if fmt == "json":
-        deliver(app, output, name, "summary:summary_json_text", result)
+        from anfang.summary import summary_json_text
+
+        deliver(app, output, name, summary_json_text(result))
+    elif fmt == "md":
+        from anfang.render.documents import summary_markdown
+
+        deliver(app, output, name, summary_markdown(result, app.workspace.template_dirs))
     else:
-        renderer = {"md": "render.documents:summary_markdown", "xlsx": "render.documents:summary_workbook"}[
-            fmt
-        ]
-        deliver(app, output, name, renderer, result, app.workspace.template_dirs)
+        from anfang.render.documents import summary_workbook
+
+        deliver(app, output, name, summary_workbook(result, app.workspace.template_dirs))
 
 
 def main() -> None:
