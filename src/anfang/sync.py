@@ -24,7 +24,6 @@ from anfang.store import restore_log
 from anfang.syncverify import Refusal, append_problem, commits_between, registry_at, verify
 from anfang.workspace import Workspace, init_workspace
 from anfang.writers import (
-    WRITERS_FILE,
     Registry,
     create_key,
     fingerprint,
@@ -452,4 +451,4 @@ def register(workspace: Workspace, writer: int | None, key_line: str) -> tuple[s
     return old, True
 
 
-__all__ = ["WRITERS_FILE", "SyncResult", "init_group", "init_office", "register", "restore", "sync"]
+__all__ = ["SyncResult", "init_group", "init_office", "register", "restore", "sync"]

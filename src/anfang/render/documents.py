@@ -28,6 +28,7 @@ from anfang.render.excel import (
     safe_sheet_title,
     sector_chart,
     set_widths,
+    table_sheet,
     workbook_bytes,
 )  # fmt: skip
 from anfang.render.markdown import md_escape
@@ -277,27 +278,10 @@ def summary_workbook(s: Summary, template_dirs: list[Path]) -> bytes:
     return workbook_bytes(wb)
 
 
-def _table(ws, title: str, headers: list[str], widths: list[int], rows: list[list], alert=None) -> int:
-    set_widths(ws, widths)
-    merged(ws, 1, 1, len(headers), title, bold=True, size=14, align=CENTER, font=TITLE_FONT)
-    ws.row_dimensions[1].height = 28
-    for column, text in enumerate(headers, start=1):
-        put(ws, 2, column, text, bold=True, align=CENTER, border=True, fill=HEADER_FILL)
-    fit_row(ws, 2, list(zip(headers, widths, strict=True)))
-    for r, values in enumerate(rows, start=3):
-        for column, value in enumerate(values, start=1):
-            flagged = alert is not None and alert(value, column)
-            put(ws, r, column, value, border=True, align=LEFT_TOP if isinstance(value, str) and len(value) > 12 else CENTER,
-                fill=ALERT_FILL if flagged else None)  # fmt: skip
-        fit_row(ws, r, [(str(v), w) for v, w in zip(values, widths, strict=True)])
-    a4_landscape(ws, title_rows="2:2")
-    return 2 + len(rows)
-
-
 def _sector_sheet(ws, view: dict) -> None:
     rows = [[t["name"] + ("（重点）" if t["key"] else ""), t["sites"], t["hazards"], t["major"], t["rectified"], t["rate"]]
             for t in view["sectors"]]  # fmt: skip
-    _table(ws, f"分行业领域情况（截至{view['until']}）", ["行业领域", "检查企业\n（场所）", "发现问题\n隐患", "重大隐患", "已整改", "整改率"],
+    table_sheet(ws, f"分行业领域情况（截至{view['until']}）", ["行业领域", "检查企业\n（场所）", "发现问题\n隐患", "重大隐患", "已整改", "整改率"],
                   [18, 14, 14, 10, 10, 10], rows)  # fmt: skip
     chart_sheet = ws.parent.create_sheet("分行业领域图")
     chart = sector_chart(chart_sheet, [(t["name"], t["hazards"]) for t in view["sectors"] if t["hazards"]],
@@ -311,7 +295,7 @@ def _sector_sheet(ws, view: dict) -> None:
 def _coverage_sheet(ws, view: dict, note: str) -> None:
     headers = ["组别", *view["key_sectors"]]
     rows = [[row["name"], *row["cells"]] for row in view["coverage"]]
-    last = _table(ws, f"重点行业领域覆盖情况（截至{view['until']}）", headers, [10] + [12] * len(view["key_sectors"]), rows,
+    last = table_sheet(ws, f"重点行业领域覆盖情况（截至{view['until']}）", headers, [10] + [12] * len(view["key_sectors"]), rows,
                   alert=lambda value, column: value == "未检查")  # fmt: skip
     merged(ws, last + 1, 1, len(headers), note, size=10, align=LEFT_TOP)
     ws.row_dimensions[last + 1].height = 32
@@ -320,5 +304,5 @@ def _coverage_sheet(ws, view: dict, note: str) -> None:
 def _major_sheet(ws, view: dict) -> None:
     rows = [[f["id"], f["group_name"], f["date"], f["site"], f["hazard"], f["handover"] or "—", f["deadline"] or "—", f["status"]]
             for f in view["major"]] or [["无", "", "", "", "", "", "", ""]]  # fmt: skip
-    _table(ws, f"重大隐患及整改情况（截至{view['until']}）", ["编号", "组别", "发现日期", "企业（场所）名称", "问题隐患内容", "交办部门", "整改期限", "整改情况"],
+    table_sheet(ws, f"重大隐患及整改情况（截至{view['until']}）", ["编号", "组别", "发现日期", "企业（场所）名称", "问题隐患内容", "交办部门", "整改期限", "整改情况"],
            [16, 8, 10, 22, 36, 20, 10, 16], rows)  # fmt: skip

@@ -155,3 +155,26 @@ def sector_chart(ws: Worksheet, sectors: list[tuple[str, int]], title: str, colu
     chart.add_data(Reference(ws, min_col=column + 1, min_row=2, max_row=len(sectors) + 1))
     chart.set_categories(Reference(ws, min_col=column, min_row=2, max_row=len(sectors) + 1))
     return chart
+
+
+def table_sheet(ws: Worksheet, title: str, headers: list[str], widths: list[float], rows: list[list],
+                alert=None, empty: str | None = None) -> int:  # fmt: skip
+    """A sheet that is one titled table: its own column widths, its header row repeated on every
+    printed page, the title in the page header. `alert(value, column)` marks cells; `empty` is
+    the row shown when there are none. Returns the last row written."""
+    set_widths(ws, widths)
+    merged(ws, 1, 1, len(headers), title, bold=True, size=14, align=CENTER, font=TITLE_FONT)
+    ws.row_dimensions[1].height = 28
+    for column, text in enumerate(headers, start=1):
+        put(ws, 2, column, text, bold=True, align=CENTER, border=True, fill=HEADER_FILL)
+    fit_row(ws, 2, list(zip(headers, widths, strict=True)))
+    if not rows and empty:
+        merged(ws, 3, 1, len(headers), empty, align=CENTER, border=True)
+    for r, values in enumerate(rows, start=3):
+        for column, value in enumerate(values, start=1):
+            long_text = isinstance(value, str) and len(value) > 12
+            put(ws, r, column, value, border=True, align=LEFT_TOP if long_text else CENTER,
+                fill=ALERT_FILL if alert is not None and alert(value, column) else None)  # fmt: skip
+        fit_row(ws, r, [(str(v), w) for v, w in zip(values, widths, strict=True)])
+    a4_landscape(ws, title_rows="2:2", header=title)
+    return 2 + len(rows)

@@ -21,6 +21,7 @@ from anfang.render.excel import (
     safe_sheet_title,
     sector_chart,
     set_widths,
+    table_sheet,
     workbook_bytes,
 )  # fmt: skip
 from anfang.render.view import report_view
@@ -218,19 +219,5 @@ OVERDUE_COLUMNS = [("编号", 18), ("组别", 8), ("企业（场所）名称", 2
 
 
 def _list_sheet(ws: Worksheet, title: str, columns: list[tuple[str, float]], rows: list[list]) -> None:
-    """A list of its own (the day's major hazards, the overdue ones): its own column widths and
-    its header row repeated on every printed page."""
-    headers, widths = [c for c, _ in columns], [w for _, w in columns]
-    set_widths(ws, widths)
-    merged(ws, 1, 1, len(columns), title, bold=True, size=16, align=CENTER, font=TITLE_FONT)
-    ws.row_dimensions[1].height = 30
-    for column, text in enumerate(headers, start=1):
-        put(ws, 2, column, text, bold=True, align=CENTER, border=True, fill=HEADER_FILL)
-    fit_row(ws, 2, list(zip(headers, widths, strict=True)))
-    if not rows:
-        merged(ws, 3, 1, len(columns), "无", align=CENTER, border=True)
-    for row, values in enumerate(rows, start=3):
-        for column, value in enumerate(values, start=1):
-            put(ws, row, column, value, align=LEFT_TOP if isinstance(value, str) else CENTER, border=True)
-        fit_row(ws, row, [(str(v), w) for v, w in zip(values, widths, strict=True)])
-    a4_landscape(ws, title_rows="2:2", header=title)
+    """A list of its own (the day's major hazards, the overdue ones)."""
+    table_sheet(ws, title, [c for c, _ in columns], [w for _, w in columns], rows, empty="无")
