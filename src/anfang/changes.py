@@ -12,7 +12,6 @@ from datetime import date
 from anfang import dates
 from anfang.config import Config
 from anfang.errors import AnfangError, UnknownId, UsageError
-from anfang.ledger import apply_changes
 from anfang.model import (
     AMEND,
     AMENDABLE,
@@ -41,12 +40,35 @@ class Target:
     def voided(self) -> bool:
         return any(c.kind == VOID for c in self.changes)
 
+    def state(self, as_of: date = date.max):
+        """The finding as of `as_of` (a voided one: as it stood before the void), by the engine."""
+        from anfang.engine import finding_state
 
-def find_target(records: list[Record], record_id: str) -> Target:
+        live = [self.record, *(c for c in self.changes if c.kind != VOID)]
+        return finding_state(live, self.record.id, as_of)
+
+
+def find_target(records: list[Record], record_id: str, config: Config) -> Target:
+    """The observation `record_id` among `records` (those of store.records_about) and its changes.
+    A record of a group groups.yaml does not know is left out, as every output leaves it out."""
     record = next((r for r in records if r.id == record_id and r.kind in OBSERVATIONS), None)
     if record is None:
         raise UnknownId(f"没有编号为 {record_id} 的记录（可用 anfang list 查找编号）")
+    if record.group not in {g.number for g in config.groups}:
+        raise UnknownId(
+            f"{record_id} 属于第 {record.group} 组，groups.yaml 中没有这个组，报表不计入（anfang check 会列出）"
+        )
     return Target(record, [r for r in records if r.ref == record_id])
+
+
+def load_target(workspace: Workspace, config: Config, record_id: str, problems: list | None = None) -> Target:
+    """The finding `record_id` from the logs: only its own lines are read."""
+    from anfang.store import read_records_about
+
+    contents = read_records_about(workspace.logs_dir, record_id)
+    if problems is not None:
+        problems.extend(contents.problems)
+    return find_target(contents.records, record_id, config)
 
 
 def _require_open_finding(target: Target, action: str) -> None:
@@ -66,7 +88,7 @@ def _check_event_date(target: Target, when: date, today: date, what: str) -> Non
 def rectify_change(target: Target, when: date, today: date) -> dict:
     _require_open_finding(target, "整改")
     _check_event_date(target, when, today, "整改日期")
-    state = apply_changes(target.record, target.changes, date.max)
+    state = target.state()
     if state.rectified:
         raise AnfangError(f"{target.record.id} 已于 {state.rectified} 完成整改，无需重复记录")
     return {"kind": RECTIFY, "date": when}
@@ -127,17 +149,14 @@ def apply_change(workspace: Workspace, config: Config, record_id: str, make_chan
                  force: bool = False, problems: list | None = None) -> Record:  # fmt: skip
     """Validate `make_change(target, today)` against the finding and write it; the check is
     repeated under the exclusive lock, so two commands at once cannot both pass."""
-    from anfang.store import LogTransaction, read_logs
+    from anfang.store import LogTransaction
 
-    contents = read_logs(workspace.logs_dir)
-    if problems is not None:
-        problems.extend(contents.problems)
-    target = find_target(contents.records, record_id)
+    target = load_target(workspace, config, record_id, problems)
     make_change(target, dates.today())  # refuse early, before any lock is taken
     group = target.record.group
     log, tag = destination(workspace, group, force)
     with LogTransaction(workspace.logs_dir, [log]) as tx:
-        target = find_target(tx.read().records, record_id)
+        target = find_target(tx.records_about(record_id).records, record_id, config)
         change = make_change(target, dates.today())
         row = _change_row(target, change, by or config.group(group).liaison)
         return tx.append(log, lambda seq: [Record(id=make_id(group, row["date"], seq, tag), **row)])[0]
@@ -158,31 +177,31 @@ def _change_row(target: Target, change: dict, by: str) -> dict:
 SITE_FIELDS = ("site", "address", "town", "county")
 
 
-def site_siblings(records: list[Record], record_id: str, values: dict) -> list[str]:
-    """The other visits and findings of the same group, day and site as `record_id`, when
-    `values` corrects a field the site is known by (they would otherwise count as another site)."""
-    from anfang.ledger import findings_as_of, site_key
+def site_siblings(frame, target: Target, values: dict) -> list[str]:
+    """The other visits and findings of the same group, day and site as the target, when
+    `values` corrects a field the site is known by (they would otherwise count as another site).
+    `frame`: the whole store (columnar.read_frame), read only in that case."""
+    import pandas as pd
 
-    if not set(values) & set(SITE_FIELDS):
+    from anfang.engine import site_key, state_as_of
+
+    me = target.state()
+    if me is None or not set(values) & set(SITE_FIELDS):
         return []
-    target = find_target(records, record_id)
-    states = {f.id: f for f in findings_as_of(records, date.max)}
-    me = states.get(target.record.id)
-    if me is None:
-        return []
+    state = state_as_of(frame, date.max)
+    same = state[
+        (state["group"] == me.group) & (state["date"] == pd.Timestamp(me.date)) & (state["id"] != me.id)
+    ]
     return [
-        f.id for f in states.values()
-        if f.id != me.id and f.group == me.group and f.date == me.date and site_key(f.site) == site_key(me.site)
-    ]  # fmt: skip
+        i for i, site in zip(same["id"], same["site"], strict=True) if site_key(site) == site_key(me.site)
+    ]
 
 
-def describe_amend(records: list[Record], record_id: str, values: dict, config: Config) -> str:
+def describe_amend(target: Target, values: dict, config: Config) -> str:
     """字段：旧 → 新, for the confirmation (values as they stood before the correction)."""
-    from anfang.ledger import apply_changes
     from anfang.listing import shown_value
 
-    target = find_target(records, record_id)
-    before = apply_changes(target.record, target.changes, date.max)
+    before = target.state() or target.record
     parts = []
     for name in sorted(values):
         new = values[name]

@@ -11,20 +11,32 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from anfang.config import Config
 from anfang.dates import month_day
+from anfang.engine import findings_of, state_as_of
 from anfang.errors import Problem
-from anfang.ledger import findings_as_of
-from anfang.model import OBSERVATIONS, VOID, Record
+from anfang.model import AMEND, HANDOVER, OBSERVATIONS, VOID
 
 
 @dataclass(frozen=True)
 class CheckInput:
+    """The logs column-wise (columnar.read_frame: every record with its file and line), the
+    problems of the lines that are not records, and the day checked."""
+
     config: Config
-    records: list[Record]
+    frame: pd.DataFrame
     read_problems: list[Problem]  # torn or unreadable lines, from the store
     day: date
     root: Path | None = None  # the workspace, for its sync history
+
+    def state(self, as_of: date) -> pd.DataFrame:
+        """The engine's state as of `as_of`, groups groups.yaml knows only (the others are named
+        by check_known_groups)."""
+        state = state_as_of(self.frame, as_of)
+        return state[state["group"].isin([g.number for g in self.config.groups])]
 
 
 Check = Callable[[CheckInput], list[Problem]]
@@ -35,87 +47,96 @@ def check_unreadable_lines(data: CheckInput) -> list[Problem]:
 
 
 def check_duplicate_ids(data: CheckInput) -> list[Problem]:
-    first: dict[str, Record] = {}
-    problems = []
-    for record in data.records:
-        if record.id in first:
-            problems.append(
-                Problem(
-                    record.source,
-                    record.line,
-                    f"编号 {record.id} 重复（首次出现在 {first[record.id].where}）",
-                )
-            )
-        else:
-            first[record.id] = record
-    return problems
+    frame = data.frame
+    repeated = frame["id"].duplicated(keep="first")
+    if not repeated.any():
+        return []
+    firsts = frame[~repeated & frame["id"].isin(frame.loc[repeated, "id"])]
+    first_at = dict(zip(firsts["id"], firsts["source"] + ":" + firsts["line"].astype(str), strict=True))
+    later = frame[repeated]
+    return [
+        Problem(source, int(line), f"编号 {rid} 重复（首次出现在 {first_at[rid]}）")
+        for rid, source, line in zip(later["id"], later["source"], later["line"], strict=True)
+    ]
 
 
 def check_references(data: CheckInput) -> list[Problem]:
-    observations = {r.id: r for r in data.records if r.kind in OBSERVATIONS}
-    voided_at: dict[str, Record] = {}
+    """Changes that refer to no record, come after the record's void, or are dated before it."""
+    frame = data.frame.assign(position=np.arange(len(data.frame)))
+    observations = frame[frame["kind"].isin(OBSERVATIONS)].drop_duplicates("id", keep="last").set_index("id")
+    changes = frame[frame["ref"] != ""]
+    if changes.empty:
+        return []
+    target_date = changes["ref"].map(observations["date"]).astype(object)
+    voids = changes[changes["kind"] == VOID].drop_duplicates("ref", keep="first").set_index("ref")
+    void_position = changes["ref"].map(voids["position"])
+    void_recorded = changes["ref"].map(voids["recorded_at"]).astype(object)
+    missing = target_date.isna()
+    target_date = target_date.where(~missing, "")
+    after_void = (
+        ~missing & (changes["kind"] != VOID) & (changes["position"] > void_position)
+        & (changes["recorded_at"].astype(object) > void_recorded.where(void_recorded.notna(), "~"))
+    )  # fmt: skip
+    early = ~missing & ~changes["kind"].isin([AMEND, VOID]) & (changes["date"] != "")
+    early &= changes["date"].astype(object) < target_date
     problems = []
-    for record in data.records:
-        if not record.ref:
+    flagged = changes[missing | after_void | early]
+    for row in flagged.assign(
+        missing=missing, after_void=after_void, early=early, target=target_date
+    ).itertuples():
+        if row.missing:
+            problems.append(Problem(row.source, int(row.line), f"{row.kind} 引用了不存在的编号 {row.ref}"))
             continue
-        target = observations.get(record.ref)
-        if target is None:
+        if row.after_void:
+            problems.append(Problem(row.source, int(row.line), f"{row.ref} 已作废，之后仍有{row.kind}记录"))
+        if row.early:
             problems.append(
-                Problem(record.source, record.line, f"{record.kind} 引用了不存在的编号 {record.ref}")
-            )
-            continue
-        if record.kind == VOID:
-            voided_at.setdefault(record.ref, record)
-        elif record.ref in voided_at and record.recorded_at > voided_at[record.ref].recorded_at:
-            problems.append(
-                Problem(record.source, record.line, f"{record.ref} 已作废，之后仍有{record.kind}记录")
-            )
-        if record.kind not in ("amend", "void") and record.date and record.date < target.date:
-            problems.append(
-                Problem(
-                    record.source,
-                    record.line,
-                    f"日期 {record.date} 早于 {record.ref} 的发现日期 {target.date}",
-                )
+                Problem(row.source, int(row.line), f"日期 {row.date} 早于 {row.ref} 的发现日期 {row.target}")
             )
     return problems
 
 
 def check_campaign_dates(data: CheckInput) -> list[Problem]:
     campaign = data.config.campaign
+    frame = data.frame
+    outside = frame["kind"].isin(OBSERVATIONS) & (
+        (frame["date"] < campaign.start.isoformat()) | (frame["date"] > campaign.end.isoformat())
+    )
     return [
         Problem(
-            r.source,
-            r.line,
-            f"{r.id} 的暗访日期 {r.date} 不在攻坚行动期间（{campaign.start} 至 {campaign.end}）",
+            source,
+            int(line),
+            f"{rid} 的暗访日期 {day} 不在攻坚行动期间（{campaign.start} 至 {campaign.end}）",
         )
-        for r in data.records
-        if r.kind in OBSERVATIONS and not campaign.start <= r.date <= campaign.end
+        for rid, day, source, line in _columns(frame[outside], "id", "date", "source", "line")
     ]
 
 
 def check_known_groups(data: CheckInput) -> list[Problem]:
-    known = {g.number for g in data.config.groups}
+    known = {str(g.number) for g in data.config.groups}
+    frame = data.frame
+    unknown = frame[~frame["group"].str.lstrip("0").isin(known)]
     return [
-        Problem(r.source, r.line, f"{r.id} 的组别 {r.group} 不在 groups.yaml 中，报表不计入")
-        for r in data.records
-        if r.group not in known
+        Problem(source, int(line), f"{rid} 的组别 {int(group)} 不在 groups.yaml 中，报表不计入")
+        for rid, group, source, line in _columns(unknown, "id", "group", "source", "line")
     ]
 
 
 def check_known_sectors(data: CheckInput) -> list[Problem]:
     """A sector renamed or removed in sectors.yaml would drop its records from the per-sector
     tables and the coverage matrix: named here (after amendments, as the reports see them)."""
-    known = {s.name for s in data.config.sectors}
+    known = [s.name for s in data.config.sectors]
+    state = state_as_of(data.frame, date.max)
     return [
         Problem(
-            f.history[0].source,
-            f.history[0].line,
-            f"{f.id} 的行业领域“{f.sector}”不在 sectors.yaml 中，分行业领域的统计不计入",
+            f.source, f.line, f"{f.id} 的行业领域“{f.sector}”不在 sectors.yaml 中，分行业领域的统计不计入"
         )
-        for f in findings_as_of(data.records, date.max)
-        if f.sector not in known
+        for f in findings_of(data.frame, state[~state["sector"].isin(known)])
     ]
+
+
+def _columns(frame: pd.DataFrame, *names: str):
+    return zip(*(frame[n] for n in names), strict=True)
 
 
 def check_sync_refusal(data: CheckInput) -> list[Problem]:
@@ -146,7 +167,8 @@ ERROR_CHECKS: list[Check] = [
 
 
 def notice_missing_groups(data: CheckInput) -> list[Problem]:
-    visited = {f.group for f in findings_as_of(data.records, data.day) if f.date == data.day}
+    state = data.state(data.day)
+    visited = set(state.loc[state["date"] == pd.Timestamp(data.day), "group"])
     return [
         Problem(g.name, None, f"{month_day(data.day)}无暗访记录（联络员 {g.liaison} {g.liaison_phone}）")
         for g in data.config.groups
@@ -155,17 +177,16 @@ def notice_missing_groups(data: CheckInput) -> list[Problem]:
 
 
 def notice_days_on_site(data: CheckInput) -> list[Problem]:
+    from anfang.engine import days_on_site
+
     campaign = data.config.campaign
     required = campaign.min_days_on_site
-    days: dict[int, set[date]] = {g.number: set() for g in data.config.groups}
-    for f in findings_as_of(data.records, data.day):
-        if campaign.start <= f.date <= campaign.end and f.group in days:
-            days[f.group].add(f.date)
+    days = days_on_site(data.state(data.day), campaign.start, campaign.end)
     last = min(data.day, campaign.end)
     remaining = max(0, (campaign.end - data.day).days)
     problems = []
     for g in data.config.groups:
-        count = len(days[g.number])
+        count = int(days.get(g.number, 0))
         if count >= required:
             continue
         if data.day >= campaign.end:
@@ -225,20 +246,20 @@ def notice_sync_held(data: CheckInput) -> list[Problem]:
 def notice_not_handed_over_today(data: CheckInput) -> list[Problem]:
     """The day's own findings neither handed over nor fixed on the spot yet (majors first): what
     the office still has to chase before the day ends (当日交办)."""
-    waiting = [
-        f for f in findings_as_of(data.records, data.day)
-        if f.is_finding and f.date == data.day and not f.handover and not f.rectified
+    state = data.state(data.day)
+    waiting = state[
+        state["is_finding"] & (state["date"] == pd.Timestamp(data.day)) & (state["handover"] == "")
+        & state["rectified"].isna()
     ]  # fmt: skip
-    waiting.sort(key=lambda f: (not f.major, f.group, f.id))
-    by_id = {r.id: r for r in data.records if r.kind in OBSERVATIONS}
+    waiting = waiting.assign(minor=~waiting["major"]).sort_values(["minor", "group", "id"], kind="stable")
     return [
         Problem(
-            by_id[f.id].source,
-            by_id[f.id].line,
+            f.source,
+            f.line,
             f"{f.id} {'【重大隐患】' if f.major else ''}当日尚未交办：{f.site}，{f.hazard[:40]}"
             f"（anfang handover {f.id} --to 部门）",
         )
-        for f in waiting
+        for f in findings_of(data.frame, waiting)
     ]
 
 
@@ -258,22 +279,23 @@ def notice_roster(data: CheckInput) -> list[Problem]:
 def notice_same_day(data: CheckInput) -> list[Problem]:
     """当日交办、当日上报: findings handed over after the day they were found (or not at all and
     not fixed on the spot), and records entered after the end of the day after the visit."""
+    frame = data.frame
+    state = data.state(data.day)
+    written = frame.loc[state["row"]]  # the records as written (the visit day's own handover)
+    first_handover = frame[frame["kind"] == HANDOVER].groupby("ref")["date"].min()
     problems = []
-    by_id = {r.id: r for r in data.records}
-    for f in findings_as_of(data.records, data.day):
-        record = by_id[f.id]
-        if f.is_finding and f.date < data.day:
-            handed_on = min((c.date for c in f.history[1:] if c.kind == "handover"), default=f.handover_date)
-            fixed_on_spot = record.rectified == f.date
-            if record.handover == "" and not fixed_on_spot:
-                late = f"于 {handed_on} 才交办" if handed_on else "至今未交办"
-                problems.append(
-                    Problem(record.source, record.line, f"{f.id} 未当日交办：{f.date} 发现，{late}")
-                )
-        recorded = record.recorded_at[:10]
-        if recorded and recorded > (f.date + timedelta(days=1)).isoformat():
+    for f_id, day, finding, handover, fixed, recorded, source, line in _columns(
+        written.assign(day=state["date"].to_numpy()), "id", "day", "kind", "handover", "rectified", "recorded_at",
+        "source", "line",
+    ):  # fmt: skip
+        seen = day.date()
+        if finding == "finding" and seen < data.day and handover == "" and fixed != seen.isoformat():
+            handed_on = first_handover.get(f_id)
+            late = f"于 {handed_on} 才交办" if isinstance(handed_on, str) else "至今未交办"
+            problems.append(Problem(source, int(line), f"{f_id} 未当日交办：{seen} 发现，{late}"))
+        if recorded[:10] and recorded[:10] > (seen + timedelta(days=1)).isoformat():
             problems.append(
-                Problem(record.source, record.line, f"{f.id} 未当日上报：{f.date} 的检查，{recorded} 才录入")
+                Problem(source, int(line), f"{f_id} 未当日上报：{seen} 的检查，{recorded[:10]} 才录入")
             )
     return problems
 

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from anfang.errors import Problem
-from anfang.model import KINDS
+from anfang.model import KINDS, Record
 from anfang.store import (
     BOM,
     COLUMNS,
@@ -169,8 +169,20 @@ def _reference_table(path: Path, label: str, problems: list[Problem], raw) -> pa
     contents = LogContents()
     read_log(path, label, contents, raw)
     problems.extend(contents.problems)
-    rows = [record_values(r) for r in contents.records]
+    return _records_table(contents.records)
+
+
+def _records_table(records: list[Record]) -> pa.Table:
+    rows = [record_values(r) for r in records]
     columns = {name: pa.array([row[i] for row in rows], pa.large_string()) for i, name in enumerate(FIELDS)}
-    columns["source"] = pa.array([label] * len(rows), pa.string()).dictionary_encode()
-    columns["line"] = pa.array([r.line for r in contents.records], pa.int64())
+    columns["source"] = pa.array([r.source for r in records], pa.string()).dictionary_encode()
+    columns["line"] = pa.array([r.line for r in records], pa.int64())
     return pa.table(columns)
+
+
+def records_frame(records: list[Record]) -> pd.DataFrame:
+    """A few records (one finding's lines, an import's known ids) as the frame read_frame makes,
+    for the engine."""
+    frame = _records_table(records).to_pandas()
+    frame["source"] = frame["source"].astype(str)
+    return frame

@@ -16,8 +16,7 @@ from datetime import date, datetime
 from anfang.config import Config
 from anfang.dates import parse_date, parse_group
 from anfang.errors import AnfangError
-from anfang.ledger import Finding, findings_as_of
-from anfang.model import RECORD_ID, Record
+from anfang.model import RECORD_ID
 from anfang.recording import VisitEntry, validate_entry
 from anfang.textsafe import check_text
 
@@ -40,26 +39,6 @@ class Event:
     kind: str  # "handover" | "deadline" | "rectify"
     department: str = ""
     deadline: date | None = None
-
-
-def events_of(f: Finding) -> list[Event]:
-    """The finding's events in order, the visit day's state first."""
-    record, changes = f.history[0], f.history[1:]
-    events = []
-    if record.handover:
-        events.append(Event(record.date, "handover", record.handover, record.deadline))
-    elif record.deadline:
-        events.append(Event(record.date, "deadline", deadline=record.deadline))
-    if record.rectified:
-        events.append(Event(record.date, "rectify"))
-    for change in changes:
-        if change.kind == "handover":
-            events.append(Event(change.date, "handover", change.handover, change.deadline))
-        elif change.kind == "deadline":
-            events.append(Event(change.date, "deadline", deadline=change.deadline))
-        elif change.kind == "rectify":
-            events.append(Event(change.date, "rectify"))
-    return events
 
 
 def process_text(events: list[Event]) -> str:
@@ -105,35 +84,58 @@ def _yes_no(value: bool) -> str:
     return "是" if value else "否"
 
 
-def export_rows(records: list[Record], config: Config) -> list[dict]:
-    """Every visit and finding that is not voided, in its current state, by date then id."""
-    rows = []
-    findings = sorted(findings_as_of(records, date.max), key=lambda f: (f.date, f.group, f.recorded_at, f.id))
-    for f in findings:
-        rows.append(export_row(f, config))
-    return rows
+def _process_texts(frame, observations) -> dict[str, str]:
+    """整改过程 of each observation (their frame rows): the visit day's state, then every
+    handover, deadline move and rectification in the order the engine applies them."""
+    from anfang.engine import ORDER
+
+    steps: dict[str, list[Event]] = {}
+    for oid, day, department, due, fixed in zip(observations["id"], observations["date"], observations["handover"],
+                                               observations["deadline"], observations["rectified"], strict=True):  # fmt: skip
+        own = steps.setdefault(oid, [])
+        when = date.fromisoformat(day)
+        if department:
+            own.append(Event(when, "handover", department, date.fromisoformat(due) if due else None))
+        elif due:
+            own.append(Event(when, "deadline", deadline=date.fromisoformat(due)))
+        if fixed:
+            own.append(Event(when, "rectify"))
+    events = frame[frame["kind"].isin(["handover", "deadline", "rectify"]) & frame["ref"].isin(steps)]
+    events = events.sort_values(ORDER, kind="stable")
+    for ref, kind, day, department, due in zip(events["ref"], events["kind"], events["date"], events["handover"],
+                                              events["deadline"], strict=True):  # fmt: skip
+        steps[ref].append(
+            Event(date.fromisoformat(day), kind, department, date.fromisoformat(due) if due else None)
+        )
+    return {oid: process_text(own) for oid, own in steps.items()}
 
 
-def export_row(f: Finding, config: Config) -> dict:
-    found = f.is_finding
-    return {
-        "编号": f.id,
-        "组别": config.group(f.group).name,
-        "日期": f.date,
-        "县（市、区）": f.county,
-        "镇（街道）": f.town,
-        "行业领域": f.sector,
-        "企业（场所）名称": f.site,
-        "地址": f.address,
-        "问题隐患内容": f.hazard,
-        "是否为重大": _yes_no(f.major) if found else "",
-        "是否留存影像资料": _yes_no(f.evidence) if found else "",
-        "交办情况": f.handover,
-        "交办日期": f.handover_date,
-        "整改期限": f.deadline,
-        "整改完成日期": f.rectified,
-        "整改过程": process_text(events_of(f)) if found else "",
-    }
+def export_rows(frame, config: Config) -> list[dict]:
+    """Every visit and finding that is not voided, in its current state, by date then id; records
+    of groups groups.yaml does not know are left out (anfang check names them)."""
+    import pandas as pd
+
+    from anfang.engine import state_as_of, with_details
+
+    state = state_as_of(frame, date.max)
+    state = state[state["group"].isin([g.number for g in config.groups])]
+    rows = with_details(frame, state.sort_values(["date", "group", "recorded_at", "id"], kind="stable"))
+    originals = frame.loc[rows["row"]]
+    process = _process_texts(frame, originals[originals["kind"] == "finding"])
+    names = {g.number: g.name for g in config.groups}
+    day = lambda value: None if pd.isna(value) else value.date()  # noqa: E731
+    result = []
+    for r in rows.itertuples(index=False):
+        found = r.is_finding
+        result.append({
+            "编号": r.id, "组别": names[r.group], "日期": r.date.date(), "县（市、区）": r.county,
+            "镇（街道）": r.town, "行业领域": r.sector, "企业（场所）名称": r.site, "地址": r.address,
+            "问题隐患内容": r.hazard, "是否为重大": _yes_no(r.major) if found else "",
+            "是否留存影像资料": _yes_no(r.evidence) if found else "", "交办情况": r.handover,
+            "交办日期": day(r.handover_date), "整改期限": day(r.deadline), "整改完成日期": day(r.rectified),
+            "整改过程": process.get(r.id, ""),
+        })  # fmt: skip
+    return result
 
 
 # -- import --------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from anfang.flat import (
     fingerprint_rows,
     parse_row,
 )
-from anfang.model import DEADLINE, FIELD_LABELS, FINDING, HANDOVER, OBSERVATIONS, RECTIFY, VISIT, Record
+from anfang.model import DEADLINE, FIELD_LABELS, FINDING, HANDOVER, OBSERVATIONS, RECTIFY, VISIT, VOID, Record
 from anfang.recording import destination, make_id
 from anfang.store import LogTransaction, sequence_of
 from anfang.textsafe import restore
@@ -354,14 +354,22 @@ def import_rows(workspace: Workspace, rows: list[ImportRow]) -> ImportResult:
     return ImportResult(len(fresh), len(rows) - len(fresh), written, departments, contents.problems)
 
 
-def _fresh_rows(rows: list[ImportRow], existing: list[Record]) -> list[ImportRow]:
-    from anfang.ledger import apply_changes
+def _known_states(rows: list[ImportRow], existing: list[Record], observations: dict[str, Record]) -> dict:
+    """The current state (by the engine) of every existing observation a row names by 编号."""
+    named = {r.record_id for r in rows if r.record_id in observations}
+    if not named:
+        return {}
+    from anfang.columnar import records_frame
+    from anfang.engine import findings_as_of
 
+    # a voided one is compared as it stood before the void (its re-import is still the same record)
+    mine = [r for r in existing if (r.id in named or r.ref in named) and r.kind != VOID]
+    return {f.id: f for f in findings_as_of(records_frame(mine), date.max)}
+
+
+def _fresh_rows(rows: list[ImportRow], existing: list[Record]) -> list[ImportRow]:
     observations = {r.id: r for r in existing if r.kind in OBSERVATIONS}
-    changes: dict[str, list[Record]] = {}
-    for record in existing:
-        if record.ref:
-            changes.setdefault(record.ref, []).append(record)
+    states = _known_states(rows, existing, observations)
     origins = {r.origin for r in existing if r.origin}
     other_ids = {r.id for r in existing} - set(observations)
     problems, fresh, first_row = [], [], {}
@@ -373,7 +381,7 @@ def _fresh_rows(rows: list[ImportRow], existing: list[Record]) -> list[ImportRow
                 continue
             first_row[record_id] = row.number
             if record_id in observations:
-                state = apply_changes(observations[record_id], changes.get(record_id, []), date.max)
+                state = states[record_id]
                 differ = [FIELD_LABELS[f] for f in COMPARED if getattr(state, f) != getattr(row.entry, f)]
                 if differ:
                     problems.append(

@@ -7,8 +7,8 @@ from datetime import date
 
 from anfang.config import Config
 from anfang.dates import month_day
+from anfang.engine import Finding, event_key, finding_state
 from anfang.errors import UnknownId
-from anfang.ledger import Finding, findings_as_of, history_of
 from anfang.model import (
     AMEND,
     AMENDABLE,
@@ -37,26 +37,35 @@ class Filters:
     overdue: bool = False
 
 
-def select_findings(records: list[Record], f: Filters, visits: bool = False) -> list[Finding]:
+def select_findings(frame, config: Config, f: Filters, visits: bool = False) -> list[Finding]:
     """Findings matching every filter, in date and id order; with `visits`, also the sites where
-    nothing was found (unless a filter only findings can meet is given)."""
-    chosen = []
-    keep_visits = visits and not (f.major or f.open or f.overdue)
-    for finding in findings_as_of(records, f.as_of):
-        if not finding.is_finding and not keep_visits:
-            continue
-        if f.group and finding.group != f.group:
-            continue
-        if (f.on and finding.date != f.on) or (f.since and finding.date < f.since):
-            continue
-        if (f.until and finding.date > f.until) or (f.sector and finding.sector != f.sector):
-            continue
-        if (f.major and not finding.major) or (f.open and finding.rectified):
-            continue
-        if f.overdue and not finding.overdue_days(f.as_of):
-            continue
-        chosen.append(finding)
-    return sorted(chosen, key=lambda x: (x.date, x.group, x.id))
+    nothing was found (unless a filter only findings can meet is given). `frame`: the logs
+    (columnar.read_frame); records of groups groups.yaml does not know are left out."""
+    import pandas as pd
+
+    from anfang.engine import findings_of, state_as_of
+
+    state = state_as_of(frame, f.as_of)
+    keep = state["group"].isin([g.number for g in config.groups])
+    if not (visits and not (f.major or f.open or f.overdue)):
+        keep &= state["is_finding"]
+    if f.group:
+        keep &= state["group"] == f.group
+    if f.on:
+        keep &= state["date"] == pd.Timestamp(f.on)
+    if f.since:
+        keep &= state["date"] >= pd.Timestamp(f.since)
+    if f.until:
+        keep &= state["date"] <= pd.Timestamp(f.until)
+    if f.sector:
+        keep &= state["sector"] == f.sector
+    if f.major:
+        keep &= state["major"]
+    if f.open:
+        keep &= state["rectified"].isna()
+    if f.overdue:
+        keep &= state["rectified"].isna() & (state["deadline"] < pd.Timestamp(f.as_of))
+    return findings_of(frame, state[keep].sort_values(["date", "group", "id"], kind="stable"))
 
 
 def status_text(finding: Finding, as_of: date) -> str:
@@ -129,14 +138,28 @@ def _describe(record: Record, before: dict | None = None) -> str:
     return record.kind
 
 
+def history_of(records: list[Record], record_id: str) -> list[Record]:
+    """The record with this id and every change that refers to it, in the order they apply."""
+    change = next((r for r in records if r.id == record_id and r.ref), None)
+    if change is not None:  # the id of a change: show the finding it belongs to
+        record_id = change.ref
+    own = [r for r in records if r.id == record_id and r.kind in (FINDING, VISIT)]
+    return own + sorted((r for r in records if r.ref == record_id), key=event_key)
+
+
 def show_finding(records: list[Record], record_id: str, config: Config, as_of: date) -> str:
-    """A finding as it stands today, then its whole history, in order."""
+    """A finding as it stands on `as_of`, then its whole history, in order. `records`: its own
+    lines (store.records_about)."""
     history = history_of(records, record_id)
     if not history or history[0].kind not in (FINDING, VISIT):
         raise UnknownId(f"没有编号为 {record_id} 的记录")
     original = history[0]
     record_id = original.id
-    state = {f.id: f for f in findings_as_of(records, max(as_of, original.date))}.get(record_id)
+    if original.group not in {g.number for g in config.groups}:
+        raise UnknownId(
+            f"{record_id} 属于第 {original.group} 组，groups.yaml 中没有这个组，报表不计入（anfang check 会列出）"
+        )
+    state = finding_state(records, record_id, max(as_of, original.date))
     lines = [f"编号：{record_id}"]
     if state is None:
         lines.append("状态：已作废")

@@ -7,9 +7,8 @@ from datetime import date
 
 from anfang.config import Config
 from anfang.dates import month_day
+from anfang.engine import Finding, findings_of, state_as_of
 from anfang.errors import AnfangError
-from anfang.ledger import Finding, findings_as_of
-from anfang.model import Record
 
 
 @dataclass(frozen=True)
@@ -20,14 +19,16 @@ class Notice:
     number: str  # 交办单编号: the day and the department's place among that day's, e.g. 20200327-03
 
 
-def build_notices(
-    records: list[Record], config: Config, day: date, department: str | None = None
-) -> list[Notice]:
+def build_notices(frame, config: Config, day: date, department: str | None = None) -> list[Notice]:
     """One notice per department that was handed hazards on `day` (or only `department`; a
-    department that received nothing that day is an error naming the day's departments)."""
-    handed = [
-        f for f in findings_as_of(records, day) if f.is_finding and f.handover and f.handover_date == day
-    ]
+    department that received nothing that day is an error naming the day's departments).
+    `frame`: the logs (columnar.read_frame); groups groups.yaml does not know are left out."""
+    import pandas as pd
+
+    known = [g.number for g in config.groups]
+    state = state_as_of(frame, day)
+    state = state[state["group"].isin(known)]
+    handed = findings_of(frame, state[state["is_finding"] & (state["handover_date"] == pd.Timestamp(day))])
     by_department: dict[str, list[Finding]] = {}
     for f in sorted(handed, key=lambda f: (f.group, f.id)):
         by_department.setdefault(f.handover, []).append(f)
@@ -41,13 +42,9 @@ def build_notices(
     if chosen:
         return chosen
     that_day = "、".join(n.department for n in notices) or "没有"
-    ever = sorted(
-        {
-            f.handover_date
-            for f in findings_as_of(records, date.max)
-            if f.handover == department and f.handover_date
-        }
-    )
+    final = state_as_of(frame, date.max)
+    final = final[final["group"].isin(known) & final["is_finding"] & (final["handover"] == department)]
+    ever = sorted({d.date() for d in final["handover_date"].dropna()})
     if ever:
         raise NothingHanded(
             f"{month_day(day)}没有交办给“{department}”的问题隐患（交办给它的日期：{'、'.join(month_day(d) for d in ever)}）；"

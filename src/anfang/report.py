@@ -1,7 +1,7 @@
 """State -> the daily report of 附件2 for a date, with to-date figures. Pure: no I/O.
 
-Computed column-wise (pandas) from the logs' frame, so a campaign of millions of findings
-reports in seconds; stateframe.state_as_of follows the same rules as the reference ledger.
+Computed column-wise from the engine's state of the logs' frame, so a campaign of millions of
+findings reports in seconds; the report holds plain values only (renderers never see a frame).
 
 Counted as of the end of D: observations dated D (daily) or on/before D (to date), each in its
 state on D; events dated after D do not count. See DESIGN.md, "The report".
@@ -9,16 +9,15 @@ state on D; events dated after D do not count. See DESIGN.md, "The report".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
 from anfang.config import Config, Group
-from anfang.ledger import Finding
-from anfang.overdue import overdue_rows_frame
-from anfang.stateframe import amendments, as_findings, state_as_of, with_details
-from anfang.stateframe import days_on_site as days_on_site_of
+from anfang.engine import Finding, amendments, findings_of, state_as_of
+from anfang.engine import days_on_site as days_on_site_of
+from anfang.overdue import overdue_findings
 
 
 @dataclass(frozen=True)
@@ -45,11 +44,7 @@ class GroupReport:
     to_date: Figures
     days_on_site: int
     places: tuple[tuple[str, tuple[str, ...]], ...]  # (县市区, (镇街道, …)) in order of visit
-    finding_rows: pd.DataFrame = field(repr=False, compare=False)  # the day's findings: the form's table
-
-    @property
-    def findings(self) -> list[Finding]:
-        return as_findings(self.finding_rows)
+    findings: tuple[Finding, ...]  # the day's findings: the form's table
 
     @property
     def visited(self) -> bool:
@@ -70,14 +65,8 @@ class Report:
     config: Config
     groups: tuple[GroupReport, ...]
     city: bool  # all groups: the city summary comes first
-    overdue_rows: pd.DataFrame = field(
-        repr=False, compare=False
-    )  # open, past 整改期限 on `date`, oldest first
+    overdue: tuple[Finding, ...]  # open, past 整改期限 on `date`, oldest first
     sectors: tuple[tuple[str, int, int], ...] = ()  # (行业领域, findings that day, findings to date)
-
-    @property
-    def overdue(self) -> list[Finding]:
-        return as_findings(self.overdue_rows)
 
     @property
     def total_day(self) -> Figures:
@@ -145,14 +134,14 @@ def build_report(frame: pd.DataFrame, config: Config, day: date, groups: list[in
                 to_date=to_date[number],
                 days_on_site=int(days_on_site.get(number, 0)),
                 places=_places(mine),
-                finding_rows=with_details(frame, found, amends),
+                findings=tuple(findings_of(frame, found, amends)),
             )
         )
-    overdue = overdue_rows_frame(frame, state, day, numbers)
+    overdue = tuple(overdue_findings(frame, state, day, numbers, amends))
     found = state.loc[state["is_finding"], ["sector", "date"]]
     by_sector = found.groupby("sector").size()
     by_sector_today = found[found["date"] == pd.Timestamp(day)].groupby("sector").size()
     sectors = tuple(
         (s.name, int(by_sector_today.get(s.name, 0)), int(by_sector.get(s.name, 0))) for s in config.sectors
     )
-    return Report(day, config, tuple(reports), city=groups is None, overdue_rows=overdue, sectors=sectors)
+    return Report(day, config, tuple(reports), city=groups is None, overdue=overdue, sectors=sectors)

@@ -328,6 +328,65 @@ def read_log(path: Path, label: str, contents: LogContents, raw: bytes | OSError
             contents.problems.append(Problem(label, number, message, dropped=True))
 
 
+def _lines_with(raw: bytes, label: str, record_id: str, contents: LogContents) -> None:
+    """The records of one log whose id or ref is `record_id`, found by a byte scan (ids are
+    ASCII, the same bytes in every encoding a log can have): only those lines are decoded."""
+    needle = record_id.encode("ascii")
+    encoding = None
+    start = raw.find(needle)
+    while start >= 0:
+        end = start + len(needle)
+        before = raw[start - 1 : start]
+        if before in (b"\n", b",") and raw[end : end + 1] == b",":
+            line_start = raw.rfind(b"\n", 0, start) + 1
+            line_end = raw.find(b"\n", end)
+            line_end = len(raw) if line_end < 0 else line_end
+            number = raw.count(b"\n", 0, line_start) + 1
+            if number > 1:
+                encoding = encoding or _encoding_of(raw)
+                try:
+                    record = decode_line(raw[line_start:line_end], label, number, encoding)
+                except ValueError as exc:
+                    contents.problems.append(
+                        Problem(label, number, f"该行{exc}，未作为记录读取", dropped=True)
+                    )
+                else:
+                    if record_id in (record.id, record.ref):
+                        contents.records.append(record)
+            start = raw.find(needle, line_end)
+        else:
+            start = raw.find(needle, end)
+
+
+def records_about(files: list[tuple[str, bytes | OSError]], record_id: str) -> LogContents:
+    """The record `record_id` and every record that refers to it (if `record_id` is a change's id:
+    the record it refers to and all of that one's), without parsing the rest of the logs."""
+    contents = LogContents()
+    readable = []
+    for label, raw in files:
+        if isinstance(raw, OSError):
+            contents.problems.append(Problem(label, None, f"无法读取：{os_reason(raw)}", dropped=True))
+        else:
+            readable.append((label, raw))
+    for label, raw in readable:
+        _lines_with(raw, label, record_id, contents)
+    refs = {r.ref for r in contents.records if r.id == record_id and r.ref}
+    if refs and not any(r.id == record_id and r.kind in OBSERVATIONS for r in contents.records):
+        contents = LogContents()  # a change's id: the story of the finding it belongs to
+        for label, raw in readable:
+            for ref in sorted(refs):
+                _lines_with(raw, label, ref, contents)
+    contents.records.sort(key=lambda r: (r.source, r.line))
+    return contents
+
+
+def read_records_about(logs_dir: Path, record_id: str, label_root: Path | None = None) -> LogContents:
+    """records_about over a snapshot of the logs (shared locks, the journal honoured)."""
+    files = [(path.relative_to(label_root).as_posix() if label_root else path.name, raw)
+             for path, raw in snapshot(logs_dir)]  # fmt: skip
+    return records_about(files, record_id)
+
+
 # -- the import journal: all-or-nothing appends across several logs -------------------------
 
 
@@ -389,6 +448,14 @@ class LogTransaction:
             size = os.fstat(fd).st_size
             read_log(path, path.name, contents, os.pread(fd, size, 0) if size else b"")
         return contents
+
+    def records_about(self, record_id: str) -> LogContents:
+        """store.records_about under the transaction's locks."""
+        files = []
+        for path, fd in self.fds.items():
+            size = os.fstat(fd).st_size
+            files.append((path.name, os.pread(fd, size, 0) if size else b""))
+        return records_about(files, record_id)
 
     def append(self, path: Path, build: Callable[[int], list[Record]]) -> list[Record]:
         """Append `build(next_sequence)` to `path` (one of the targets), journaled."""

@@ -4,14 +4,13 @@ and the coverage of the key sectors by each group (是否抓住本地区本行�
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
 from anfang.config import Config
-from anfang.ledger import Finding
-from anfang.stateframe import amendments, as_findings, days_on_site, state_as_of, with_details
+from anfang.engine import Finding, days_on_site, findings_of, state_as_of
 
 
 @dataclass(frozen=True)
@@ -39,11 +38,7 @@ class Summary:
     sectors: dict[str, Totals]
     coverage: dict[int, dict[str, int]]  # group -> key sector -> site visits
     total: Totals
-    major_rows: pd.DataFrame = field(repr=False, compare=False)
-
-    @property
-    def major(self) -> list[Finding]:
-        return as_findings(self.major_rows)
+    major: tuple[Finding, ...]  # every major hazard up to the date, in its state then
 
 
 def _totals(rows: pd.DataFrame, until: date) -> Totals:
@@ -76,7 +71,7 @@ def build_summary(frame: pd.DataFrame, config: Config, until: date) -> Summary:
         until=until, config=config, groups=groups,
         days_on_site={g.number: int(days.get(g.number, 0)) for g in config.groups},
         sectors=sectors, coverage=coverage, total=_totals(state, until),
-        major_rows=with_details(frame, majors, amendments(frame)),
+        major=tuple(findings_of(frame, majors)),
     )  # fmt: skip
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 
 from anfang.dates import month_day
-from anfang.ledger import Finding
+from anfang.engine import Finding
 from anfang.report import GroupReport, Report
 
 Escape = Callable[[str], str]

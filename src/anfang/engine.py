@@ -1,25 +1,81 @@
-"""Records (a frame from columnar.read_frame) -> every observation's state as of the end of a
-date, vectorised. Same rules as ledger.findings_as_of (the reference; tests hold them equal):
-events count from their date on, in the order (date, recorded_at, file, line); corrections
-(amend, void) apply to every date.
+"""THE state of every visit and finding as of the end of a date, written once, column-wise.
+
+Every command that needs state comes here: the reports over the whole store (a frame from
+columnar.read_frame) and the one-finding commands (a frame of that finding's few lines). The rules:
+- an observation (visit or finding) dated on or before the date, not voided, is in the state;
+- events (rectify, handover, deadline) count from their date on, in the order
+  (date, recorded_at, file, line); the earliest rectification stands, the last handover and
+  deadline move win;
+- corrections (amend, void) fix the record itself and apply to every date, the last one wins.
+The row-wise model of the same rules lives in tests/oracle/ as the executable specification;
+tests hold this engine equal to it on every field. Never imported on `anfang log`'s path.
 """
 
 from __future__ import annotations
 
+import unicodedata
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from anfang.ledger import Finding
 from anfang.model import AMEND, AMENDABLE, DEADLINE, FINDING, HANDOVER, RECTIFY, VISIT, VOID
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A finding (or a visit with none, hazard == "") as it stands on a date: plain values."""
+
+    id: str
+    kind: str
+    group: int
+    date: date
+    county: str
+    town: str
+    sector: str
+    site: str
+    address: str
+    hazard: str
+    major: bool
+    evidence: bool
+    photos: tuple[str, ...]
+    handover: str  # 交办 department, "" if not handed over
+    handover_date: date | None
+    deadline: date | None  # 整改期限
+    rectified: date | None  # 整改完成日期
+    by: str
+    recorded_at: str
+    source: str = ""  # the log file and line of the record that made it
+    line: int = 0
+
+    @property
+    def is_finding(self) -> bool:
+        return self.kind == FINDING
+
+    @property
+    def site_key(self) -> tuple[int, date, str]:
+        """The same site on the same day by the same group counts once."""
+        return (self.group, self.date, site_key(self.site))
+
+    def overdue_days(self, as_of: date) -> int:
+        """Days past 整改期限 on `as_of` (0 when not overdue)."""
+        if self.rectified or not self.deadline or not self.is_finding:
+            return 0
+        return max(0, (as_of - self.deadline).days)
+
+
+def site_key(name: str) -> str:
+    """A site's name folded for counting: width (NFKC), spaces and case."""
+    return "".join(unicodedata.normalize("NFKC", name).split()).lower()
+
 
 ORDER = ["date", "recorded_at", "source", "line"]
 # The state keeps the columns the figures need; the long texts are fetched (with_details) only for
 # the rows a report lists, which keeps a campaign of millions within memory.
 STATE_COLUMNS = ["id", "kind", "group", "date", "county", "town", "sector", "site", "major", "evidence",
                  "handover", "deadline", "rectified", "recorded_at"]  # fmt: skip
-DETAIL_COLUMNS = ["address", "hazard", "photos", "by"]
+DETAIL_COLUMNS = ["address", "hazard", "photos", "by", "source", "line"]
 
 
 def _dates(values: pd.Series) -> pd.Series:
@@ -27,8 +83,7 @@ def _dates(values: pd.Series) -> pd.Series:
 
 
 def _site_keys(sites: pd.Series) -> np.ndarray:
-    """The same site on the same day counts once: fold width, spaces and case (as ledger.site_key),
-    once per distinct name."""
+    """site_key for every row, computed once per distinct name."""
     codes, names = pd.factorize(sites)
     if not len(names):
         return np.array([], dtype=int)
@@ -105,9 +160,12 @@ def amendments(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["kind"] == AMEND]
 
 
-def with_details(frame: pd.DataFrame, rows: pd.DataFrame, amends: pd.DataFrame) -> pd.DataFrame:
-    """State rows with their long texts (address, hazard, photos, recorder), corrected by
-    `amends` (the amendment rows of the frame)."""
+def with_details(frame: pd.DataFrame, rows: pd.DataFrame, amends: pd.DataFrame | None = None) -> pd.DataFrame:
+    """State rows with their long texts (address, hazard, photos, recorder) and where they were
+    written, corrected by `amends` (the amendment rows of the frame, found once by the caller
+    that fetches details several times)."""
+    if amends is None:
+        amends = amendments(frame)
     details = frame.loc[rows["row"], DETAIL_COLUMNS].set_axis(rows.index)
     joined = pd.concat([rows, details], axis=1)
     amends = amends[amends["ref"].isin(rows["id"])]
@@ -136,7 +194,7 @@ def _day(value) -> date | None:
 
 
 def as_findings(rows: pd.DataFrame) -> list[Finding]:
-    """Finding objects for a (small) set of state rows, for the report's lists."""
+    """Finding values for state rows that carry their texts (with_details)."""
     return [
         Finding(
             id=r.id,
@@ -158,32 +216,33 @@ def as_findings(rows: pd.DataFrame) -> list[Finding]:
             rectified=_day(r.rectified),
             by=r.by,
             recorded_at=r.recorded_at,
+            source=r.source,
+            line=int(r.line),
         )
         for r in rows.itertuples(index=False)
     ]
 
 
-def findings_json(rows: pd.DataFrame) -> list[dict]:
-    """The report's `findings` entries (DESIGN.md), made column-wise: a day may have thousands."""
-    table = pd.DataFrame({
-        "id": rows["id"], "sector": rows["sector"], "site": rows["site"], "address": rows["address"],
-        "hazard": rows["hazard"], "major": rows["major"].astype(bool), "evidence": rows["evidence"].astype(bool),
-        "handover": rows["handover"], "deadline": rows["deadline"].dt.strftime("%Y-%m-%d"),
-        "rectified": rows["rectified"].notna(),
-    })  # fmt: skip
-    records = table.to_dict("records")
-    for record in records:  # NaT formats as NaN: JSON wants null
-        if not isinstance(record["deadline"], str):
-            record["deadline"] = None
-    return records
+def findings_of(frame: pd.DataFrame, rows: pd.DataFrame, amends: pd.DataFrame | None = None) -> list[Finding]:
+    """Finding values for the chosen state rows (with their texts)."""
+    return as_findings(with_details(frame, rows, amends))
 
 
-def overdue_json(rows: pd.DataFrame, as_of: date) -> list[dict]:
-    """`anfang overdue --format json` entries, made column-wise (there may be many)."""
-    records = findings_json(rows)
-    groups = rows["group"].astype(int).tolist()
-    dates = rows["date"].dt.strftime("%Y-%m-%d").tolist()
-    late = (pd.Timestamp(as_of) - rows["deadline"]).dt.days.tolist()
-    for record, group, day, days in zip(records, groups, dates, late, strict=True):
-        record.update(group=group, date=day, days_overdue=days)
-    return records
+def findings_as_of(frame: pd.DataFrame, as_of: date) -> list[Finding]:
+    """Every observation of the frame in its state at the end of `as_of`, as Finding values, in
+    the order of the logs. For the few records of one finding or an import's known ids; the
+    reports select state rows first and fetch texts only for those."""
+    return findings_of(frame, state_as_of(frame, as_of))
+
+
+def event_key(record) -> tuple:
+    """The order in which a finding's records apply (ORDER, for one Record)."""
+    return (record.date or date.min, record.recorded_at, record.source, record.line)
+
+
+def finding_state(records, record_id: str, as_of: date) -> Finding | None:
+    """The state of one observation from its own records (store.records_about), by this same
+    engine; None if it is voided or dated after `as_of`."""
+    from anfang.columnar import records_frame
+
+    return next((f for f in findings_as_of(records_frame(records), as_of) if f.id == record_id), None)

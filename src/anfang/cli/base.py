@@ -1,0 +1,232 @@
+"""The click group, the App every command gets, and how commands deliver what they made.
+
+Heavy libraries (pandas, openpyxl, jinja2) are imported inside the commands that render,
+so `anfang log` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+
+import click
+
+from anfang import __version__, clickzh
+from anfang.dates import parse_date, parse_group, today
+from anfang.errors import AnfangError
+from anfang.workspace import Workspace, find_workspace
+
+clickzh.install()
+
+
+class App:
+    """What every command needs, found lazily: the workspace, its config, date/group parsing."""
+
+    def __init__(self, workspace_option: str | None):
+        self.workspace_option = workspace_option
+
+    @cached_property
+    def workspace(self) -> Workspace:
+        return find_workspace(self.workspace_option)
+
+    @property
+    def config(self):
+        return self.workspace.config
+
+    def date(self, text: str | None, field: str = "日期", default: date | None = None) -> date:
+        if text is None:
+            return default if default is not None else today()
+        return parse_date(text, self.config.campaign.span, field)
+
+    def group(self, text: str) -> int:
+        return parse_group(text, len(self.config.groups))
+
+
+class _Failure(click.ClickException):
+    """An AnfangError on its way out, with its exit status (1 data, 2 usage); the message carries
+    a timestamp when it goes to a log file (cron) rather than a terminal."""
+
+    def __init__(self, error: AnfangError):
+        super().__init__(str(error))
+        self.exit_code = error.exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(f"{clickzh.stamp()}错误：{self.format_message()}", err=True)
+
+
+def _workspace_after_command(ctx: click.Context, param, value) -> None:
+    if value:
+        ctx.find_object(App).workspace_option = value
+
+
+WORKSPACE_AFTER = click.Option(
+    ["--workspace", "-w", "workspace_after"], metavar="目录", expose_value=False, is_eager=True,
+    callback=_workspace_after_command, help="工作区目录（也可写在命令名之前）",
+)  # fmt: skip
+
+
+class AnfangCommand(click.Command):
+    """Every command's usage line in Chinese (用法： anfang log [选项]), its help ending in
+    examples, and -w/--workspace accepted after the command name too."""
+
+    def __init__(self, *args, **kwargs):
+        from anfang.cli_help import epilog
+
+        kwargs.setdefault("options_metavar", "[选项]")
+        super().__init__(*args, **kwargs)
+        self.epilog = self.epilog or epilog(self.name or "")
+        self.params.append(WORKSPACE_AFTER)
+
+
+class AnfangGroup(click.Group):
+    """Turns the library's errors into messages and exit codes, in one place; lists the
+    commands by the part of the work they serve."""
+
+    command_class = AnfangCommand
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from anfang.cli_help import SECTIONS
+
+        ordered = [name for _, names in SECTIONS for name in names if name in self.commands]
+        return ordered + sorted(set(self.commands) - set(ordered))
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from anfang.cli_help import SECTIONS
+
+        listed = set()
+        for title, names in SECTIONS:
+            rows = [
+                (n, self.commands[n].get_short_help_str(formatter.width - 16))
+                for n in names
+                if n in self.commands
+            ]
+            listed.update(names)
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+        rest = [
+            (n, c.get_short_help_str(formatter.width - 16))
+            for n, c in sorted(self.commands.items())
+            if n not in listed
+        ]
+        if rest:
+            with formatter.section("其他"):
+                formatter.write_dl(rest)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except AnfangError as error:
+            raise _Failure(error) from None
+        except BrokenPipeError:
+            sys.stderr.close()  # `anfang list | head`: stop quietly
+            raise click.exceptions.Exit(0) from None
+        except OSError as error:  # the last net: a file problem the library did not expect
+            from anfang.errors import os_reason
+
+            where = f"{error.filename}：" if error.filename else ""
+            raise _Failure(AnfangError(f"{where}{os_reason(error)}")) from None
+        except Exception as error:
+            jinja = sys.modules.get("jinja2")
+            if jinja is not None and isinstance(error, jinja.TemplateError):
+                from anfang.templating import template_error
+
+                raise _Failure(template_error(error)) from None
+            raise
+
+
+@click.group(
+    cls=AnfangGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    options_metavar="[选项]",
+    subcommand_metavar="命令 [参数]...",
+)
+@click.option("--workspace", "-w", "workspace", default=None, metavar="目录",
+              help="工作区目录（默认：$ANFANG_WORKSPACE，或当前目录及其上级中含 data/groups.yaml 的目录）")  # fmt: skip
+@click.version_option(__version__, prog_name="anfang")
+@click.pass_context
+def cli(ctx: click.Context, workspace: str | None) -> None:
+    """暗访：安全生产暗访暗查的现场记录、日报表、督办与汇总。"""
+    ctx.obj = App(workspace)
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+def emit(text: str, output: str | None, default_name: str) -> Path | None:
+    """Print to stdout, or write atomically to a file (or a dated file in a folder)."""
+    if output is None:
+        click.echo(text, nl=False)
+        return None
+    return save(text.encode("utf-8"), output, default_name)
+
+
+def save(data: bytes, output: str | Path, default_name: str) -> Path:
+    """Write atomically to `output`: a file, or a folder (existing, or written with a trailing
+    slash, or a Path given as the default folder) that gets `default_name`."""
+    from anfang.output import write_output
+
+    path = Path(output)
+    if isinstance(output, Path) or path.is_dir() or str(output).endswith(("/", "\\")):
+        path = path / default_name
+    app = click.get_current_context().find_object(App)
+    return write_output(path, data, app.workspace.logs_dir if app else None)
+
+
+def dump_json(data, compact: bool = False) -> str:
+    """Compact for the outputs that can be large (the C encoder; indent would use the slow one)."""
+    if compact:
+        return json.dumps(data, ensure_ascii=False) + "\n"
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def read_state_frame(app: App, strict: bool = False):
+    """The logs column-wise (report, summary, overdue), with the warning for lines left out."""
+    from anfang.columnar import read_frame
+
+    frame, problems = read_frame(app.workspace.logs_dir, app.workspace.root)
+    warn_dropped(problems, strict)
+    return frame
+
+
+def warn_dropped(problems, strict: bool = False) -> None:
+    """Nothing is dropped in silence: one line on stderr when lines of the logs were left out;
+    with --strict that is an error (exit 1) and nothing is written."""
+    dropped = [p for p in problems if p.dropped]
+    if not dropped:
+        return
+    files = sorted({p.file for p in dropped})
+    message = (f"记录文件中有 {len(dropped)} 处未能读取（{'、'.join(files)}），这些行未计入；运行 anfang check 查看")  # fmt: skip
+    if strict:
+        raise AnfangError(f"{message}。因为用了 --strict，本次未生成输出")
+    clickzh.warn(message)
+
+
+def strict_option(command):
+    return click.option(
+        "--strict", is_flag=True, help="记录文件中有未能读取的行时报错退出（退出码 1），不生成输出；cron 用"
+    )(command)
+
+
+def announce(path: Path) -> None:
+    """Say where a file went, to a person; cron stays quiet on success."""
+    if sys.stderr.isatty():
+        click.echo(f"已写入 {path}", err=True)
+
+
+def deliver(app: App, output: str | None, name: str, data: str | bytes) -> None:
+    """Deliver a rendered document: text to stdout or --output; a workbook (bytes) to --output
+    or the workspace's reports/."""
+    if isinstance(data, bytes):
+        announce(save(data, output or app.workspace.reports_dir, name))
+    elif output is not None:
+        announce(emit(data, output, name))
+    else:
+        click.echo(data, nl=False)
+
+
+def as_json(data) -> str:
+    return dump_json(data, compact=True)

@@ -1,0 +1,58 @@
+"""The row-wise model of the finding state: the executable specification the engine
+(anfang.engine) is held equal to. Pure, one record at a time, written for clarity, not speed.
+
+Events (rectify, handover, deadline) count from their date on, so a past date's state is
+reproducible. Corrections (amend, void) fix the record itself and apply to every date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from anfang.engine import Finding, event_key
+from anfang.model import AMEND, DEADLINE, HANDOVER, OBSERVATIONS, RECTIFY, VOID, Record
+
+
+def findings_as_of(records: list[Record], as_of: date) -> list[Finding]:
+    """Every observation dated on or before `as_of` that is not voided, in its state on that day,
+    in the order of the records."""
+    voided = {r.ref for r in records if r.kind == VOID}
+    changes: dict[str, list[Record]] = {}
+    for record in records:
+        if record.ref:
+            changes.setdefault(record.ref, []).append(record)
+    return [
+        apply_changes(record, changes.get(record.id, []), as_of)
+        for record in records
+        if record.kind in OBSERVATIONS and record.id not in voided and record.date <= as_of
+    ]
+
+
+def apply_changes(record: Record, changes: list[Record], as_of: date) -> Finding:
+    finding = Finding(
+        id=record.id, kind=record.kind, group=record.group, date=record.date,
+        county=record.county, town=record.town, sector=record.sector, site=record.site,
+        address=record.address, hazard=record.hazard, major=record.major,
+        evidence=record.evidence, photos=record.photos, handover=record.handover,
+        handover_date=record.date if record.handover else None, deadline=record.deadline,
+        rectified=record.rectified, by=record.by, recorded_at=record.recorded_at,
+        source=record.source, line=record.line,
+    )  # fmt: skip
+    for change in sorted(changes, key=event_key):
+        if change.kind == AMEND:
+            finding = replace(finding, **{name: getattr(change, name) for name in change.fields})
+        elif change.date is None or change.date > as_of:
+            continue
+        elif change.kind == RECTIFY:
+            finding = replace(finding, rectified=finding.rectified or change.date)
+        elif change.kind == HANDOVER:
+            finding = replace(
+                finding,
+                handover=change.handover,
+                handover_date=change.date,
+                deadline=change.deadline or finding.deadline,
+            )
+        elif change.kind == DEADLINE:
+            finding = replace(finding, deadline=change.deadline)
+    return finding
