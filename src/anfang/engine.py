@@ -168,7 +168,6 @@ def with_details(frame: pd.DataFrame, rows: pd.DataFrame, amends: pd.DataFrame |
         amends = amendments(frame)
     details = frame.loc[rows["row"], DETAIL_COLUMNS].set_axis(rows.index)
     joined = pd.concat([rows, details], axis=1)
-    amends = amends[amends["ref"].isin(rows["id"])]
     return _apply_amendments(
         joined, pd.Index(joined["id"]), amends, [n for n in AMENDABLE if n in DETAIL_COLUMNS]
     )
@@ -189,38 +188,26 @@ def _apply_amendments(
     return obs
 
 
-def _day(value) -> date | None:
-    return None if pd.isna(value) else value.date()
+def _days(values: pd.Series) -> list[date | None]:
+    """Dates as date objects, NaT as None (numpy converts whole days directly)."""
+    return values.to_numpy("datetime64[D]").astype(object).tolist()
 
 
 def as_findings(rows: pd.DataFrame) -> list[Finding]:
-    """Finding values for state rows that carry their texts (with_details)."""
-    return [
-        Finding(
-            id=r.id,
-            kind=r.kind,
-            group=r.group,
-            date=r.date.date(),
-            county=r.county,
-            town=r.town,
-            sector=r.sector,
-            site=r.site,
-            address=r.address,
-            hazard=r.hazard,
-            major=bool(r.major),
-            evidence=bool(r.evidence),
-            photos=tuple(p for p in r.photos.split(";") if p),
-            handover=r.handover,
-            handover_date=_day(r.handover_date),
-            deadline=_day(r.deadline),
-            rectified=_day(r.rectified),
-            by=r.by,
-            recorded_at=r.recorded_at,
-            source=r.source,
-            line=int(r.line),
-        )
-        for r in rows.itertuples(index=False)
-    ]
+    """Finding values for state rows that carry their texts (with_details). Column by column
+    (a list per column, then zip): iterating a frame's rows is ten times slower."""
+    if rows.empty:
+        return []
+    photos = [tuple(p for p in text.split(";") if p) for text in rows["photos"].tolist()]
+    columns = (
+        rows["id"].tolist(), rows["kind"].tolist(), rows["group"].tolist(), _days(rows["date"]),
+        rows["county"].tolist(), rows["town"].tolist(), rows["sector"].tolist(), rows["site"].tolist(),
+        rows["address"].tolist(), rows["hazard"].tolist(), rows["major"].tolist(), rows["evidence"].tolist(),
+        photos, rows["handover"].tolist(), _days(rows["handover_date"]), _days(rows["deadline"]),
+        _days(rows["rectified"]), rows["by"].tolist(), rows["recorded_at"].tolist(), rows["source"].tolist(),
+        rows["line"].tolist(),
+    )  # fmt: skip
+    return [Finding(*values) for values in zip(*columns, strict=True)]
 
 
 def findings_of(frame: pd.DataFrame, rows: pd.DataFrame, amends: pd.DataFrame | None = None) -> list[Finding]:

@@ -123,18 +123,20 @@ def build_report(frame: pd.DataFrame, config: Config, day: date, groups: list[in
     today = state[state["date"] == pd.Timestamp(day)]
     daily, to_date = _figures_by_group(today, numbers), _figures_by_group(state, numbers)
     days_on_site = days_on_site_of(state, config.campaign.start, config.campaign.end)
+    found_today = today[today["is_finding"]].sort_values(["date", "recorded_at", "id"], kind="stable")
+    by_group: dict[int, list[Finding]] = {n: [] for n in numbers}
+    for finding in findings_of(frame, found_today, amends):  # texts fetched once for every group
+        by_group[finding.group].append(finding)
     reports = []
     for number in numbers:
-        mine = today[today["group"] == number]
-        found = mine[mine["is_finding"]].sort_values(["date", "recorded_at", "id"])
         reports.append(
             GroupReport(
                 group=config.group(number),
                 day=daily[number],
                 to_date=to_date[number],
                 days_on_site=int(days_on_site.get(number, 0)),
-                places=_places(mine),
-                findings=tuple(findings_of(frame, found, amends)),
+                places=_places(today[today["group"] == number]),
+                findings=tuple(by_group[number]),
             )
         )
     overdue = tuple(overdue_findings(frame, state, day, numbers, amends))
