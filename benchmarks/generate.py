@@ -16,9 +16,10 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+from anfang.columnar import read_frame
 from anfang.flat import EXPORT_COLUMNS, export_rows
 from anfang.model import Record
-from anfang.store import BOM, HEADER, encode_record, read_logs
+from anfang.store import BOM, HEADER, encode_record
 from anfang.tables import csv_text
 from anfang.workspace import Workspace, init_workspace
 
@@ -114,7 +115,7 @@ def main() -> None:
         sys.exit(f"{args.workspace} already exists")
     ws = generate(args.workspace, args.findings)
     if args.flat:
-        rows = export_rows(read_logs(ws.logs_dir).records, ws.config)
+        rows = export_rows(read_frame(ws.logs_dir)[0], ws.config)
         table = [
             [v.isoformat() if hasattr(v, "isoformat") else (v or "") for v in (r[c] for c in EXPORT_COLUMNS)]
             for r in rows

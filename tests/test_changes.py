@@ -36,7 +36,7 @@ def state(run, record_id: str, as_of: str) -> dict:
 
 def test_rectify_counts_from_its_date(run, finding):
     result = run("rectify", finding, "--date", "3-29")
-    assert (result.exit_code, result.stdout) == (0, f"已记录：{finding} 于 2020-03-29 完成整改\n")
+    assert (result.exit_code, result.stdout) == (0, f"已记录：{finding} 于 2020-03-29 完成整改，待复查\n")
     assert state(run, finding, "3-28")["rectified"] is False
     assert state(run, finding, "3-29")["rectified_date"] == "2020-03-29"
 

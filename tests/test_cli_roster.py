@@ -100,7 +100,19 @@ def test_usage_errors_exit_2_in_chinese(run):
     assert "错误：'--format' 的取值无效：'pdf' 不在可选值" in result.output
 
 
+def test_each_command_is_found_in_the_module_that_declares_it():
+    from anfang.cli.base import COMMAND_MODULES
+
+    cli.load_all()
+    declared = sorted(name for names in COMMAND_MODULES.values() for name in names)
+    assert sorted(cli.commands) == declared
+    for module, names in COMMAND_MODULES.items():
+        for name in names:
+            assert cli.commands[name].callback.__module__ == f"anfang.cli.{module}", name
+
+
 def test_every_command_has_chinese_help():
+    cli.load_all()
     for name, command in cli.commands.items():
         result = CliRunner().invoke(cli, [name, "--help"])
         assert result.exit_code == 0, name

@@ -67,13 +67,17 @@ def random_history(ws: Path, seed: int, size: int = 150) -> list[str]:
             continue
         ref, g, found = rng.choice(ids)
         when = found + timedelta(days=rng.randrange(-1, 6))  # -1: an event dated before its finding
-        kind = rng.choice(["rectify", "rectify", "handover", "deadline", "amend", "amend", "void"])
+        kind = rng.choice(
+            ["rectify", "rectify", "handover", "deadline", "amend", "amend", "void", "verify", "verify"]
+        )
         extra = {
             "handover": dict(handover=rng.choice(["甲局", "乙局"]),
                              deadline=when + timedelta(days=2) if rng.random() < 0.5 else None),
             "deadline": dict(deadline=when + timedelta(days=rng.randrange(6))),
             "amend": amended_values(rng),
             "void": dict(reason="误录"),
+            "verify": dict(fields=(rng.choice(["pass", "fail"]),), reason=rng.choice(["", "通道仍堵"])),
+            "rectify": dict(reason=rng.choice(["", "清理"]), handover=rng.choice(["", "王明"])),
         }.get(kind, {})  # fmt: skip
         rid = f"G{g}-{when:%Y%m%d}-{n + 1:03d}"
         fields = blank(ref=ref, recorded_at=rng.choice(TIMES), **extra)
@@ -93,7 +97,7 @@ def test_engine_equals_the_oracle_on_every_field(tmp_path, seed):
     records = read_logs(ws / "logs").records
     frame, problems = read_frame(ws / "logs")
     assert problems == []
-    assert len(dataclasses.fields(Finding)) == 21  # a new field must be compared too: it is, by astuple
+    assert len(dataclasses.fields(Finding)) == 22  # a new field must be compared too: it is, by astuple
     for offset in range(-1, 14):
         day = START + timedelta(days=offset)
         engine = findings_as_of(frame, day)
@@ -102,6 +106,20 @@ def test_engine_equals_the_oracle_on_every_field(tmp_path, seed):
     assert final, "the history has findings"
     assert {f.kind for f in final} == {"finding", "visit"}
     assert 12 in {f.group for f in final}  # the engine keeps every group; commands leave 12 out
+
+
+def test_the_random_histories_reach_every_state(tmp_path):
+    """The histories above do hold closed, awaiting-复查 and reopened findings."""
+    seen = set()
+    for seed in range(8):
+        ws = init_workspace(tmp_path / f"ws{seed}").root
+        random_history(ws, seed)
+        records = read_logs(ws / "logs").records
+        for f in findings_as_of(read_frame(ws / "logs")[0], date.max):
+            seen.add("closed" if f.verified else "awaiting" if f.rectified else "open")
+        failed = {r.ref for r in records if r.kind == "verify" and r.fields == ("fail",)}
+        seen |= {"reopened"} if failed else set()
+    assert seen == {"closed", "awaiting", "open", "reopened"}
 
 
 @pytest.mark.parametrize("seed", range(4))

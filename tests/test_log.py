@@ -225,19 +225,78 @@ def test_list_csv_is_formula_safe(run):
     assert out.splitlines()[1].split(",")[5] == "'=cmd|' /C calc'!A0"
 
 
-def test_log_does_not_import_heavy_modules(ws):
+LOADED = ("pandas", "pyarrow", "duckdb", "openpyxl", "jinja2", "yaml", "anfang.cli.office", "anfang.cli.setup",
+          "anfang.cli.exchange", "anfang.cli.documents", "anfang.engine")  # fmt: skip
+
+
+def loaded_by_log(ws) -> list[str]:
     import subprocess
     import sys
 
     code = (
         f"import sys; from anfang.cli import main; sys.argv=['anfang','--workspace',{str(ws)!r},*{VISIT!r}];\n"
         "try: main()\nexcept SystemExit: pass\n"
-        "print(sorted(m for m in ('pandas','openpyxl','jinja2') if m in sys.modules))"
+        f"print(sorted(m for m in {LOADED!r} if m in sys.modules))"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ}
-    ).stdout
-    assert out.strip().splitlines()[-1] == "[]"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ})
+    return eval(out.stdout.strip().splitlines()[-1])
+
+
+def test_log_does_not_import_heavy_modules(ws):
+    """No data library, no other command's module; PyYAML only when the configuration changed."""
+    assert loaded_by_log(ws) == ["yaml"]  # the first run reads and validates the YAML files
+    assert loaded_by_log(ws) == []  # then the validated configuration comes from .anfang/
+    groups = ws / "data" / "groups.yaml"
+    groups.write_text(groups.read_text(encoding="utf-8").replace("曹雪怡", "曹雪", 1), encoding="utf-8")
+    assert loaded_by_log(ws) == ["yaml"]  # edited: read again
+
+
+def test_the_configuration_cache_answers_only_for_the_same_bytes(ws, run):
+    from anfang.config import config_sources
+    from anfang.configcache import cache_path, flush_pending, read_cached
+    from anfang.workspace import Workspace, bundled
+
+    first = Workspace(ws).config
+    assert not cache_path(ws).exists()  # written only once the command has succeeded
+    flush_pending()
+    sources = config_sources([ws / "data", bundled("data")])
+    assert read_cached(ws, sources) == first
+    campaign = ws / "data" / "campaign.yaml"
+    text = campaign.read_text(encoding="utf-8")
+    campaign.write_text(text.replace("min_days_on_site: 8", "min_days_on_site: 9"), encoding="utf-8")
+    assert read_cached(ws, sources) is None  # same size, other bytes: a miss
+    assert Workspace(ws).config.campaign.min_days_on_site == 9
+    cache_path(ws).write_text('{"stamp": 1, "config": {"$": "os.system"}}', encoding="utf-8")
+    assert read_cached(ws, sources) is None  # never anything but the config's own classes
+    campaign.write_text(text.replace("min_days_on_site: 8", "min_days_on_site: x"), encoding="utf-8")
+    result = run("report", "--date", "3-27")
+    assert result.exit_code == 1 and "min_days_on_site" in result.output
+    assert read_cached(ws, sources) is None
+
+
+def test_a_refused_command_writes_no_cache(ws, run):
+    from tests.conftest import tree_digest
+
+    before = tree_digest(ws)
+    result = run(
+        "log", "--group", "1", "--date", "3-27", "--town", "镇", "--sector", "没有这个", "--site", "x"
+    )
+    assert result.exit_code == 2
+    assert tree_digest(ws) == before
+    assert read_cached(ws, sources) is None
+
+
+def test_a_refused_command_writes_no_cache(ws, run):
+    from tests.conftest import tree_digest
+
+    before = tree_digest(ws)
+    assert (
+        run(
+            "log", "--group", "1", "--date", "3-27", "--town", "镇", "--sector", "没有这个", "--site", "x"
+        ).exit_code
+        == 2
+    )
+    assert tree_digest(ws) == before
 
 
 def test_prompts_in_a_terminal_ask_for_what_is_missing(run, ws, monkeypatch):

@@ -16,11 +16,14 @@ from anfang.model import (
     AMEND,
     AMENDABLE,
     DEADLINE,
+    FAIL,
     FIELD_LABELS,
     FINDING,
     HANDOVER,
     OBSERVATIONS,
+    PASS,
     RECTIFY,
+    VERIFY,
     VOID,
     Record,
 )
@@ -39,6 +42,12 @@ class Target:
     @property
     def voided(self) -> bool:
         return any(c.kind == VOID for c in self.changes)
+
+    def last_verification(self) -> Record | None:
+        from anfang.engine import event_key
+
+        checks = sorted((c for c in self.changes if c.kind == VERIFY), key=event_key)
+        return checks[-1] if checks else None
 
     def state(self, as_of: date = date.max):
         """The finding as of `as_of` (a voided one: as it stood before the void), by the engine."""
@@ -85,13 +94,47 @@ def _check_event_date(target: Target, when: date, today: date, what: str) -> Non
         raise AnfangError(f"{what} {when} 晚于今天（{today}）")
 
 
-def rectify_change(target: Target, when: date, today: date) -> dict:
+def rectify_change(target: Target, when: date, today: date, measures: str = "", responsible: str = "",
+                   photos: tuple[str, ...] = ()) -> dict:  # fmt: skip
+    """整改完成 on `when`, with 整改措施, 整改责任人 and after-photos (already in evidence/)."""
     _require_open_finding(target, "整改")
     _check_event_date(target, when, today, "整改日期")
     state = target.state()
-    if state.rectified:
+    if state and state.rectified:
         raise AnfangError(f"{target.record.id} 已于 {state.rectified} 完成整改，无需重复记录")
-    return {"kind": RECTIFY, "date": when}
+    last = target.last_verification()
+    if last and when < last.date:
+        raise AnfangError(f"整改日期 {when} 早于 {last.date} 的复查，应在复查不通过之后")
+    return {"kind": RECTIFY, "date": when, "reason": check_text("整改措施", measures.strip(), multiline=True),
+            "handover": check_text("整改责任人", responsible.strip()), "photos": photos}  # fmt: skip
+
+
+def verify_change(target: Target, when: date, today: date, passed: bool, note: str = "",
+                  photos: tuple[str, ...] = ()) -> dict:  # fmt: skip
+    """复查 on `when`: passed closes the finding (销号), failed opens it again (the note says why)."""
+    _require_open_finding(target, "复查")
+    _check_event_date(target, when, today, "复查日期")
+    now = target.state()
+    if now and now.verified:
+        raise AnfangError(f"{target.record.id} 已于 {now.verified} 复查通过并销号，不能再复查")
+    last = target.last_verification()
+    if last and when < last.date:
+        raise AnfangError(f"复查日期 {when} 早于上一次复查（{last.date}）")
+    state = target.state(when)
+    if not state or not state.rectified:
+        raise AnfangError(
+            f"{target.record.id} 截至 {when} 尚未整改，不能复查（先用 anfang rectify 记录整改）"
+        )
+    note = check_text("复查意见", note.strip(), multiline=True)
+    if not passed and not note:
+        raise UsageError("复查不通过时请用 --note 写明原因")
+    return {
+        "kind": VERIFY,
+        "date": when,
+        "fields": (PASS if passed else FAIL,),
+        "reason": note,
+        "photos": photos,
+    }
 
 
 def handover_change(target: Target, department: str, when: date, deadline: date | None, today: date) -> dict:
@@ -146,20 +189,33 @@ def amend_change(target: Target, values: dict, config: Config, today: date) -> d
 
 
 def apply_change(workspace: Workspace, config: Config, record_id: str, make_change, by: str = "",
-                 force: bool = False, problems: list | None = None) -> Record:  # fmt: skip
+                 force: bool = False, problems: list | None = None, photos: list | None = None) -> Record:  # fmt: skip
     """Validate `make_change(target, today)` against the finding and write it; the check is
-    repeated under the exclusive lock, so two commands at once cannot both pass."""
+    repeated under the exclusive lock, so two commands at once cannot both pass. `photos` (files,
+    checked with recording.check_photo) are copied into evidence/ only once the change is accepted."""
+    from anfang.model import photo_entry
+    from anfang.recording import store_evidence
     from anfang.store import LogTransaction
 
     target = load_target(workspace, config, record_id, problems)
-    make_change(target, dates.today())  # refuse early, before any lock is taken
+    make_change(target, dates.today())  # refuse early, before any lock is taken or photo copied
     group = target.record.group
     log, tag = destination(workspace, group, force)
+    stored = tuple(photo_entry(store_evidence(workspace, p), p.name) for p in photos or ())
     with LogTransaction(workspace.logs_dir, [log]) as tx:
         target = find_target(tx.records_about(record_id).records, record_id, config)
         change = make_change(target, dates.today())
-        row = _change_row(target, change, by or config.group(group).liaison)
-        return tx.append(log, lambda seq: [Record(id=make_id(group, row["date"], seq, tag), **row)])[0]
+        if stored:
+            change["photos"] = stored
+        return tx.append(
+            log, lambda seq: [change_record(target, change, seq, tag, by or config.group(group).liaison)]
+        )[0]
+
+
+def change_record(target: Target, change: dict, sequence: int, tag: str, by: str) -> Record:
+    """The record of `change` (from one of the *_change functions) with the writer's next id."""
+    row = _change_row(target, change, by)
+    return Record(id=make_id(target.record.group, row["date"], sequence, tag), **row)
 
 
 def _change_row(target: Target, change: dict, by: str) -> dict:

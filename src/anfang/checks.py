@@ -263,6 +263,23 @@ def notice_not_handed_over_today(data: CheckInput) -> list[Problem]:
     ]
 
 
+def notice_awaiting_verification(data: CheckInput) -> list[Problem]:
+    """复查: rectifications reported more than verify_within_days ago and not verified yet."""
+    from anfang.overdue import awaiting_verification
+
+    within = data.config.campaign.verify_within_days
+    numbers = [g.number for g in data.config.groups]
+    return [
+        Problem(
+            f.source,
+            f.line,
+            f"{f.id} 于 {f.rectified} 整改，已 {(data.day - f.rectified).days} 天尚未复查"
+            f"（anfang verify {f.id} --pass 或 --fail）",
+        )
+        for f in awaiting_verification(data.frame, data.state(data.day), data.day, numbers, within)
+    ]
+
+
 def notice_roster(data: CheckInput) -> list[Problem]:
     """检查人员名单: the departments (and expert) whose names are still blank, against the due time."""
     due = data.config.campaign.roster_due
@@ -306,6 +323,7 @@ NOTICE_CHECKS: list[Check] = [
     notice_last_sync,
     notice_sync_held,
     notice_not_handed_over_today,
+    notice_awaiting_verification,
     notice_roster,
     notice_same_day,
 ]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 # (section title, commands in the order they are used)
 SECTIONS = (
-    ("现场记录", ("log", "list", "show")),
-    ("整改督办", ("handover", "deadline", "rectify", "amend", "void", "overdue", "check")),
+    ("现场记录", ("log", "list", "show", "site")),
+    ("整改督办", ("handover", "deadline", "rectify", "verify", "amend", "void", "overdue", "check")),
     ("报表文书", ("report", "send", "notice", "summary", "groups", "sectors")),
     ("数据交换", ("export", "import", "form")),
     ("同步与设置", ("sync", "writers", "init")),
@@ -27,7 +27,15 @@ EXAMPLES = {
     "show": ("anfang show G1-20200327-006",),
     "handover": ("anfang handover G1-20200327-006 --to 南湖区住房和城乡建设局 --deadline 3-30",),
     "deadline": ("anfang deadline G1-20200327-006 4-5 --date 3-30",),
-    "rectify": ("anfang rectify G1-20200327-006 --date 3-29",),
+    "site": ("anfang site 嘉兴市锦程服饰有限公司", "anfang site 锦程服饰 --as-of 4-10 --format md"),
+    "rectify": (
+        "anfang rectify G1-20200327-006 --date 3-29",
+        "anfang rectify G1-20200327-006 --date 3-29 --measures 清理疏散通道 --responsible 王明 --photo 整改后.jpg",
+    ),
+    "verify": (
+        "anfang verify G1-20200327-006 --date 3-31 --pass --by 李华",
+        "anfang verify G1-20200327-006 --date 3-31 --fail --note 通道仍有杂物",
+    ),
     "amend": (
         "anfang amend G2-20200327-002 --sector 寄递物流",
         "anfang amend G1-20200327-003 --site 正确的名称 --same-site",

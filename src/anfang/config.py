@@ -11,10 +11,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from anfang.dates import group_name
 from anfang.errors import ConfigError, Problem, UsageError
-from anfang.yamlstrict import StrictYaml
+
+if TYPE_CHECKING:
+    from anfang.yamlstrict import StrictYaml
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Campaign:
     same_day_rule: str
     major_rule: str
     copy_to: str
+    verify_within_days: int = 3  # 复查 due this many days after the rectification is reported
 
     @property
     def span(self) -> tuple[date, date]:
@@ -140,9 +144,16 @@ class Config:
 FILES = ("campaign.yaml", "groups.yaml", "sectors.yaml")
 
 
+def config_sources(data_dirs: list[Path]) -> dict[str, Path]:
+    """Each of the three files from the first folder of `data_dirs` that has it."""
+    return {name: _first_existing(data_dirs, name) for name in FILES}
+
+
 def load_config(data_dirs: list[Path]) -> Config:
     """Load the three files, each from the first folder of `data_dirs` that has it."""
-    sources = {name: _first_existing(data_dirs, name) for name in FILES}
+    from anfang.yamlstrict import StrictYaml  # not needed when the cache answers
+
+    sources = config_sources(data_dirs)
     problems: list[Problem] = []
     docs = {}
     for name, path in sources.items():
@@ -176,7 +187,7 @@ def _campaign(doc: StrictYaml) -> Campaign | None:
     keys = (
         "title", "issuer", "document_number", "issued", "start", "end", "min_days_on_site",
         "group_count", "office", "roster_due", "daily_report", "method", "same_day_rule",
-        "major_rule", "copy_to",
+        "major_rule", "copy_to", "verify_within_days",
     )  # fmt: skip
     m = doc.mapping(doc.root, "campaign", keys)
     if m is None:
@@ -210,9 +221,14 @@ def _campaign(doc: StrictYaml) -> Campaign | None:
         same_day_rule=doc.text(m.get("same_day_rule"), "same_day_rule"),
         major_rule=doc.text(m.get("major_rule"), "major_rule"),
         copy_to=doc.text(m.get("copy_to"), "copy_to", required=False),
+        verify_within_days=doc.integer(m["verify_within_days"], "verify_within_days")
+        if "verify_within_days" in m
+        else 3,
     )
     if date.min < campaign.end < campaign.start:
         doc.problem(m["end"], "end 早于 start")
+    if "verify_within_days" in m and not 0 <= campaign.verify_within_days <= 365:
+        doc.problem(m["verify_within_days"], "verify_within_days 应在 0 到 365 之间")
     if "group_count" in m and not 1 <= campaign.group_count <= 99:
         doc.problem(m["group_count"], "group_count 应在 1 到 99 之间")
     return campaign

@@ -3,9 +3,11 @@
 Every command that needs state comes here: the reports over the whole store (a frame from
 columnar.read_frame) and the one-finding commands (a frame of that finding's few lines). The rules:
 - an observation (visit or finding) dated on or before the date, not voided, is in the state;
-- events (rectify, handover, deadline) count from their date on, in the order
-  (date, recorded_at, file, line); the earliest rectification stands, the last handover and
-  deadline move win;
+- events (rectify, handover, deadline, verify) count from their date on, in the order
+  (date, recorded_at, file, line); the last handover and deadline move win;
+- 整改 and 复查: a failed 复查 (verify fail) undoes every rectification before it, the one made on
+  the spot included; after the last failed 复查 the earliest rectification stands (rectified),
+  and the earliest passed 复查 after it closes the finding (verified, 销号);
 - corrections (amend, void) fix the record itself and apply to every date, the last one wins.
 The row-wise model of the same rules lives in tests/oracle/ as the executable specification;
 tests hold this engine equal to it on every field. Never imported on `anfang log`'s path.
@@ -13,14 +15,26 @@ tests hold this engine equal to it on every field. Never imported on `anfang log
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from anfang.model import AMEND, AMENDABLE, DEADLINE, FINDING, HANDOVER, RECTIFY, VISIT, VOID
+from anfang.model import (
+    AMEND,
+    AMENDABLE,
+    DEADLINE,
+    FAIL,
+    FINDING,
+    HANDOVER,
+    PASS,
+    RECTIFY,
+    VERIFY,
+    VISIT,
+    VOID,
+    site_key,
+)
 
 
 @dataclass(frozen=True)
@@ -43,7 +57,8 @@ class Finding:
     handover: str  # 交办 department, "" if not handed over
     handover_date: date | None
     deadline: date | None  # 整改期限
-    rectified: date | None  # 整改完成日期
+    rectified: date | None  # 整改完成日期 (still set once closed: 已完成整改 counts closed ones too)
+    verified: date | None  # 复查通过、销号 on that date
     by: str
     recorded_at: str
     source: str = ""  # the log file and line of the record that made it
@@ -58,16 +73,16 @@ class Finding:
         """The same site on the same day by the same group counts once."""
         return (self.group, self.date, site_key(self.site))
 
+    @property
+    def awaiting_verification(self) -> bool:
+        """待复查: rectified, not yet verified."""
+        return self.is_finding and self.rectified is not None and self.verified is None
+
     def overdue_days(self, as_of: date) -> int:
         """Days past 整改期限 on `as_of` (0 when not overdue)."""
         if self.rectified or not self.deadline or not self.is_finding:
             return 0
         return max(0, (as_of - self.deadline).days)
-
-
-def site_key(name: str) -> str:
-    """A site's name folded for counting: width (NFKC), spaces and case."""
-    return "".join(unicodedata.normalize("NFKC", name).split()).lower()
 
 
 ORDER = ["date", "recorded_at", "source", "line"]
@@ -107,15 +122,12 @@ def state_as_of(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
     obs["date"] = _dates(obs["date"])
     ids = pd.Index(obs["id"])  # built once: every change finds its observation through it
     obs = _apply_amendments(obs, ids, frame[kinds == AMEND], [n for n in AMENDABLE if n in STATE_COLUMNS])
-    is_event = ((kinds == RECTIFY) | (kinds == HANDOVER) | (kinds == DEADLINE)) & (frame["date"] <= day_text)
+    is_event = kinds.isin([RECTIFY, HANDOVER, DEADLINE, VERIFY]) & (frame["date"] <= day_text)
     events = frame.loc[
-        is_event, ["ref", "kind", "date", "handover", "deadline", "recorded_at", "source", "line"]
-    ]
-    fixed = events.loc[events["kind"] == RECTIFY, ["ref", "date"]].groupby("ref")["date"].min()
-    # only handovers and deadline moves need the exact event order (the last one wins)
-    events = events[events["kind"] != RECTIFY].sort_values(ORDER, kind="stable")
-    obs["rectified"] = _dates(obs["rectified"])
-    obs["rectified"] = _override(obs, ids, _dates(fixed), "rectified", only_missing=True)
+        is_event, ["ref", "kind", "date", "handover", "deadline", "fields", "recorded_at", "source", "line"]
+    ].sort_values(ORDER, kind="stable")
+    _rectification(obs, ids, events[events["kind"].isin([RECTIFY, VERIFY])])
+    events = events[events["kind"].isin([HANDOVER, DEADLINE])]
     obs["handover_date"] = obs["date"].where(obs["handover"] != "")
     handed = events[events["kind"] == HANDOVER].drop_duplicates("ref", keep="last").set_index("ref")
     obs["handover"] = _override(obs, ids, handed["handover"], "handover")
@@ -129,6 +141,32 @@ def state_as_of(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
     obs["is_finding"] = obs["kind"] == FINDING
     obs["site_key"] = _site_keys(obs["site"])
     return obs
+
+
+def _rectification(obs: pd.DataFrame, ids: pd.Index, steps: pd.DataFrame) -> None:
+    """rectified and verified of every observation from its rectify and verify events (in order)."""
+    obs["rectified"] = _dates(obs["rectified"])
+    obs["verified"] = pd.Series(pd.NaT, index=obs.index, dtype=obs["rectified"].dtype)
+    if steps.empty:
+        return
+    steps = steps.assign(position=np.arange(len(steps)))
+    last_fail = steps[steps["fields"] == FAIL].groupby("ref")["position"].max()
+    if len(last_fail):  # a failed 复查 undoes what was rectified before it, on the spot included
+        obs["rectified"] = obs["rectified"].mask(obs["id"].isin(last_fail.index))
+    on_the_spot = set(obs.loc[obs["rectified"].notna(), "id"])  # still rectified at the visit
+    after = steps["position"] > steps["ref"].map(last_fail).fillna(-1).to_numpy()
+    fixes = steps[after & (steps["kind"] == RECTIFY)]
+    obs["rectified"] = _override(
+        obs, ids, _dates(fixes.groupby("ref")["date"].min()), "rectified", only_missing=True
+    )
+    # a passed 复查 counts after the rectification it verifies (one at the visit comes first of all)
+    passes = steps[after & (steps["kind"] == VERIFY) & (steps["fields"] == PASS)]
+    if passes.empty:
+        return
+    fixed_at = passes["ref"].map(fixes.groupby("ref")["position"].min()).astype(float)
+    fixed_at = fixed_at.mask(passes["ref"].isin(on_the_spot), -1)
+    passed = passes[passes["position"] > fixed_at.fillna(np.inf)].groupby("ref")["date"].min()
+    obs["verified"] = _override(obs, ids, _dates(passed), "verified").where(obs["rectified"].notna())
 
 
 def _override(
@@ -204,7 +242,7 @@ def as_findings(rows: pd.DataFrame) -> list[Finding]:
         rows["county"].tolist(), rows["town"].tolist(), rows["sector"].tolist(), rows["site"].tolist(),
         rows["address"].tolist(), rows["hazard"].tolist(), rows["major"].tolist(), rows["evidence"].tolist(),
         photos, rows["handover"].tolist(), _days(rows["handover_date"]), _days(rows["deadline"]),
-        _days(rows["rectified"]), rows["by"].tolist(), rows["recorded_at"].tolist(), rows["source"].tolist(),
+        _days(rows["rectified"]), _days(rows["verified"]), rows["by"].tolist(), rows["recorded_at"].tolist(), rows["source"].tolist(),
         rows["line"].tolist(),
     )  # fmt: skip
     return [Finding(*values) for values in zip(*columns, strict=True)]

@@ -36,9 +36,10 @@ class Event:
     """A step after the finding: 交办 (with its deadline), 期限 (set or moved), 整改完成."""
 
     date: date
-    kind: str  # "handover" | "deadline" | "rectify"
-    department: str = ""
+    kind: str  # "handover" | "deadline" | "rectify" | "pass" | "fail" (复查通过 / 不通过)
+    department: str = ""  # 交办部门; of a rectify: 整改责任人
     deadline: date | None = None
+    note: str = ""  # of a rectify: 整改措施; of a 复查: 复查意见
 
 
 def process_text(events: list[Event]) -> str:
@@ -48,14 +49,21 @@ def process_text(events: list[Event]) -> str:
             parts.append(f"{e.date} 交办{e.department}" + (f"，期限{e.deadline}" if e.deadline else ""))
         elif e.kind == "deadline":
             parts.append(f"{e.date} 期限{e.deadline}")
+        elif e.kind == "rectify":
+            details = [f"措施：{e.note}"] * bool(e.note) + [f"责任人：{e.department}"] * bool(e.department)
+            parts.append(f"{e.date} 整改完成" + (f"（{'；'.join(details)}）" if details else ""))
         else:
-            parts.append(f"{e.date} 整改完成")
+            verdict = "复查通过" if e.kind == "pass" else "复查不通过"
+            parts.append(f"{e.date} {verdict}" + (f"（{e.note}）" if e.note else ""))
     return "；".join(parts)
 
 
 _STEP = re.compile(
-    r"^(\d{4}-\d{2}-\d{2}) (?:交办(?P<dept>.+?)(?:，期限(?P<due>\d{4}-\d{2}-\d{2}))?|期限(?P<moved>\d{4}-\d{2}-\d{2})|(?P<done>整改完成))$"
+    r"^(\d{4}-\d{2}-\d{2}) (?:交办(?P<dept>.+?)(?:，期限(?P<due>\d{4}-\d{2}-\d{2}))?|期限(?P<moved>\d{4}-\d{2}-\d{2})"
+    r"|(?P<done>整改完成)(?:（(?P<fix>.*)）)?|复查(?P<verdict>通过|不通过)(?:（(?P<note>.*)）)?)$",
+    re.S,
 )
+_FIX = re.compile(r"^(?:措施：(?P<measures>.*?))?(?:；?责任人：(?P<person>[^；]*))?$", re.S)
 
 
 @functools.lru_cache(maxsize=4096)  # an export repeats the same steps on many rows
@@ -65,7 +73,7 @@ def parse_process(text: str) -> tuple[Event, ...]:
         match = _STEP.match(part.strip())
         if not match:
             raise AnfangError(
-                f"整改过程中的“{part}”看不懂：应写成“2020-03-27 交办某部门，期限2020-04-03”“2020-03-30 期限2020-04-10”或“2020-04-01 整改完成”"
+                f"整改过程中的“{part}”看不懂：应写成“2020-03-27 交办某部门，期限2020-04-03”“2020-03-30 期限2020-04-10”“2020-04-01 整改完成（措施：…；责任人：…）”或“2020-04-02 复查通过”"
             )
         when = date.fromisoformat(match.group(1))
         if match.group("dept"):
@@ -75,8 +83,19 @@ def parse_process(text: str) -> tuple[Event, ...]:
             )
         elif match.group("moved"):
             events.append(Event(when, "deadline", deadline=date.fromisoformat(match.group("moved"))))
+        elif match.group("verdict"):
+            events.append(
+                Event(
+                    when,
+                    "pass" if match.group("verdict") == "通过" else "fail",
+                    note=match.group("note") or "",
+                )
+            )
         else:
-            events.append(Event(when, "rectify"))
+            fix = _FIX.match(match.group("fix") or "")
+            if fix is None:
+                raise AnfangError(f"整改过程中的“{part}”看不懂：整改完成后的括号里应写“措施：…；责任人：…”")
+            events.append(Event(when, "rectify", fix.group("person") or "", note=fix.group("measures") or ""))
     return tuple(events)
 
 
@@ -249,8 +268,12 @@ def parse_row(number: int, raw: dict, config: Config, today: date, *, default_gr
     for event in later:
         if event.date < day or event.date > today:
             errors.append(f"第 {number} 行：整改过程中的日期 {event.date} 应在 {day} 到今天之间")
-        if event.kind == "handover":
-            errors.extend(f"第 {number} 行：{m}" for m in _text_problems("交办部门", event.department))
+        person = {"handover": "交办部门", "rectify": "整改责任人"}.get(event.kind)
+        if person:
+            errors.extend(f"第 {number} 行：{m}" for m in _text_problems(person, event.department))
+        if event.note:
+            label = "整改措施" if event.kind == "rectify" else "复查意见"
+            errors.extend(f"第 {number} 行：{m}" for m in _text_problems(label, event.note))
         if event.deadline and event.deadline < day:
             errors.append(f"第 {number} 行：整改期限 {event.deadline} 早于日期 {day}")
     if handover_date and not handover and not values.get("整改过程"):
@@ -301,7 +324,10 @@ def _split_visit_day(events: list[Event], day: date) -> tuple[dict[str, Event], 
     later: list[Event] = []
     for event in events:
         slot = "rectify" if event.kind == "rectify" else "assign"
-        if not later and event.date == day and slot not in first:
+        plain = event.kind in ("handover", "deadline") or (
+            event.kind == "rectify" and not (event.note or event.department)
+        )
+        if not later and plain and event.date == day and slot not in first:
             first[slot] = event
         else:
             later.append(event)

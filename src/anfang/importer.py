@@ -28,7 +28,20 @@ from anfang.flat import (
     fingerprint_rows,
     parse_row,
 )
-from anfang.model import DEADLINE, FIELD_LABELS, FINDING, HANDOVER, OBSERVATIONS, RECTIFY, VISIT, VOID, Record
+from anfang.model import (
+    DEADLINE,
+    FAIL,
+    FIELD_LABELS,
+    FINDING,
+    HANDOVER,
+    OBSERVATIONS,
+    PASS,
+    RECTIFY,
+    VERIFY,
+    VISIT,
+    VOID,
+    Record,
+)
 from anfang.recording import destination, make_id
 from anfang.store import LogTransaction, sequence_of
 from anfang.textsafe import restore
@@ -447,13 +460,14 @@ def _observation(row: ImportRow, record_id: str, recorded_at: str) -> Record:
     )  # fmt: skip
 
 
-EVENT_KINDS = {"handover": HANDOVER, "deadline": DEADLINE, "rectify": RECTIFY}
+EVENT_KINDS = {"handover": HANDOVER, "deadline": DEADLINE, "rectify": RECTIFY, "pass": VERIFY, "fail": VERIFY}
 
 
 def _event(row: ImportRow, event: Event, ref: str, record_id: str, recorded_at: str) -> Record:
     return Record(
         id=record_id, kind=EVENT_KINDS[event.kind], ref=ref, group=row.entry.group, date=event.date,
         county="", town="", sector="", site="", address="", hazard="", major=False, evidence=False,
-        photos=(), handover=event.department, deadline=event.deadline, rectified=None, reason="",
-        fields=(), origin=row.fingerprint, by=row.entry.by, recorded_at=recorded_at,
+        photos=(), handover=event.department, deadline=event.deadline, rectified=None, reason=event.note,
+        fields=(event.kind,) if event.kind in (PASS, FAIL) else (), origin=row.fingerprint, by=row.entry.by,
+        recorded_at=recorded_at,
     )  # fmt: skip

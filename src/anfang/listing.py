@@ -16,7 +16,9 @@ from anfang.model import (
     FIELD_LABELS,
     FINDING,
     HANDOVER,
+    PASS,
     RECTIFY,
+    VERIFY,
     VISIT,
     VOID,
     Record,
@@ -35,6 +37,10 @@ class Filters:
     major: bool = False
     open: bool = False
     overdue: bool = False
+    status: str | None = None  # open 未整改 | rectified 已整改待复查 | closed 已销号 | overdue 逾期
+
+
+STATUSES = ("open", "rectified", "closed", "overdue")
 
 
 def select_findings(frame, config: Config, f: Filters, visits: bool = False) -> list[Finding]:
@@ -47,7 +53,7 @@ def select_findings(frame, config: Config, f: Filters, visits: bool = False) -> 
 
     state = state_as_of(frame, f.as_of)
     keep = state["group"].isin([g.number for g in config.groups])
-    if not (visits and not (f.major or f.open or f.overdue)):
+    if not (visits and not (f.major or f.open or f.overdue or f.status)):
         keep &= state["is_finding"]
     if f.group:
         keep &= state["group"] == f.group
@@ -63,15 +69,23 @@ def select_findings(frame, config: Config, f: Filters, visits: bool = False) -> 
         keep &= state["major"]
     if f.open:
         keep &= state["rectified"].isna()
-    if f.overdue:
+    if f.overdue or f.status == "overdue":
         keep &= state["rectified"].isna() & (state["deadline"] < pd.Timestamp(f.as_of))
+    if f.status == "open":
+        keep &= state["rectified"].isna()
+    elif f.status == "rectified":
+        keep &= state["rectified"].notna() & state["verified"].isna()
+    elif f.status == "closed":
+        keep &= state["verified"].notna()
     return findings_of(frame, state[keep].sort_values(["date", "group", "id"], kind="stable"))
 
 
 def status_text(finding: Finding, as_of: date) -> str:
     """整改 state in words: 已整改 / 逾期N天 / 整改中 / 未交办."""
+    if finding.verified:
+        return f"已销号（{month_day(finding.verified)}复查通过）"
     if finding.rectified:
-        return f"已整改（{month_day(finding.rectified)}）"
+        return f"已整改（{month_day(finding.rectified)}），待复查"
     late = finding.overdue_days(as_of)
     if late:
         return f"逾期 {late} 天"
@@ -121,7 +135,12 @@ def _describe(record: Record, before: dict | None = None) -> str:
     if record.kind == VISIT:
         return "检查场所，未发现问题"
     if record.kind == RECTIFY:
-        return "已完成整改"
+        details = [f"整改措施：{record.reason}"] * bool(record.reason)
+        details += [f"整改责任人：{record.handover}"] * bool(record.handover)
+        return "已完成整改" + (f"（{'；'.join(details)}）" if details else "")
+    if record.kind == VERIFY:
+        verdict = "复查通过，销号" if record.fields == (PASS,) else "复查不通过，重新列为未整改"
+        return verdict + (f"（{record.reason}）" if record.reason else "")
     if record.kind == HANDOVER:
         due = f"，整改期限 {record.deadline}" if record.deadline else ""
         return f"交办 {record.handover}{due}"
@@ -193,6 +212,8 @@ def show_finding(records: list[Record], record_id: str, config: Config, as_of: d
     for record in history:
         when = record.date.isoformat() if record.date else "          "
         lines.append(f"  {when}  {_describe(record, current)}  （{record.by}，记录于 {record.recorded_at}）")
+        if record.ref and record.photos:
+            lines += [f"      照片 {photo_line(p)}" for p in record.photos]
         if record.kind == AMEND:
             current.update({name: getattr(record, name) for name in record.fields})
     return "\n".join(lines) + "\n"

@@ -76,6 +76,26 @@ def run_log(app, options: dict) -> None:
             f"提示：方案要求发现的问题隐患“当日交办”。交办后请记录：anfang handover {record.id} --to 部门 --deadline 整改期限",
             err=True,
         )
+    _earlier_open(app, record)
+
+
+def _earlier_open(app, record) -> None:
+    """回头看: findings at this site from earlier dates still open (as of the last anfang check)."""
+    from anfang.sites import open_at_site
+
+    found = open_at_site(app.workspace.root, record.site, record.date)
+    if not found or not found[0]:
+        return
+    items, refreshed = found
+    click.echo(
+        f"回头看：该场所此前还有 {len(items)} 条问题隐患未整改（状态截至 {refreshed.replace('T', ' ')}）：",
+        err=True,
+    )
+    for finding_id, day, state in items[:10]:
+        click.echo(f"  {finding_id}  {day}  {state}", err=True)
+    if len(items) > 10:
+        click.echo(f"  ……共 {len(items)} 条", err=True)
+    click.echo(f"  整改情况请当场核实；anfang site {record.site} 查看该场所的全部记录", err=True)
 
 
 def _short(text: str, limit: int = 30) -> str:

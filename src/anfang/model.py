@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import NamedTuple
 
@@ -11,14 +12,18 @@ from anfang import schema
 # What a log row can be. Visits and findings are observations; the rest refer to a finding.
 VISIT = "visit"  # a site inspected where nothing was found
 FINDING = "finding"  # a 问题隐患 found at a site (the visit is implied)
-RECTIFY = "rectify"  # event: 已完成整改 on `date`
+RECTIFY = (
+    "rectify"  # event: 已完成整改 on `date`; `reason` 整改措施, `handover` 整改责任人, `photos` after-photos
+)
+VERIFY = "verify"  # event: 复查 on `date`; `fields` is (PASS,) 销号 or (FAIL,) open again; `reason` 复查意见
 HANDOVER = "handover"  # event: 交办 to `handover` on `date`, with an optional new `deadline`
 DEADLINE = "deadline"  # event: 整改期限 moved to `deadline` on `date`
 AMEND = "amend"  # correction: the `fields` named take the values of this row
 VOID = "void"  # correction: the referenced record was made by mistake (`reason`)
 
 OBSERVATIONS = (VISIT, FINDING)
-EVENTS = (RECTIFY, HANDOVER, DEADLINE)
+EVENTS = (RECTIFY, HANDOVER, DEADLINE, VERIFY)
+PASS, FAIL = "pass", "fail"  # the two results of a 复查
 CORRECTIONS = (AMEND, VOID)
 KINDS = (*OBSERVATIONS, *EVENTS, *CORRECTIONS)
 
@@ -82,3 +87,9 @@ def split_photo(entry: str) -> tuple[str, str]:
     """(name in evidence/, original file name)."""
     stored, _, original = entry.partition("/")
     return stored, original or stored
+
+
+def site_key(name: str) -> str:
+    """A site's name folded for counting: width (NFKC), spaces and case (the same site on the
+    same day counts once; `anfang site` finds a site's history by it)."""
+    return "".join(unicodedata.normalize("NFKC", name).split()).lower()

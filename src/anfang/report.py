@@ -29,12 +29,15 @@ class Figures:
     major: int = 0  # 其中重大隐患
     rectified: int = 0  # 已完成整改
     handed_over: int = 0  # 已交办属地相关部门
+    verified: int = 0  # 已复查销号 (counted in rectified too)
+    awaiting_verification: int = 0  # 待复查: rectified, not verified yet
 
     def __add__(self, other: Figures) -> Figures:
         return Figures(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
 
     def as_tuple(self) -> tuple[int, ...]:
-        return (self.sites, self.hazards, self.major, self.rectified, self.handed_over)
+        return (self.sites, self.hazards, self.major, self.rectified, self.handed_over, self.verified,
+                self.awaiting_verification)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -103,10 +106,12 @@ def _figures_by_group(rows: pd.DataFrame, numbers: list[int]) -> dict[int, Figur
         .groupby("group")
         .sum()
     )
-    found = rows.loc[rows["is_finding"], ["group", "major", "rectified", "handover"]]
-    found = found.assign(handed=found["handover"] != "", fixed=found["rectified"].notna())
+    found = rows.loc[rows["is_finding"], ["group", "major", "rectified", "verified", "handover"]]
+    found = found.assign(handed=found["handover"] != "", fixed=found["rectified"].notna(),
+                         closed=found["verified"].notna(), waiting=found["rectified"].notna() & found["verified"].isna())  # fmt: skip
     counts = found.groupby("group").agg(hazards=("major", "size"), major=("major", "sum"),
-                                        rectified=("fixed", "sum"), handed_over=("handed", "sum"))  # fmt: skip
+                                        rectified=("fixed", "sum"), handed_over=("handed", "sum"),
+                                        verified=("closed", "sum"), awaiting=("waiting", "sum"))  # fmt: skip
     empty = pd.Series(0, index=counts.columns)
     return {
         n: Figures(int(sites.get(n, 0)), *(int(v) for v in (counts.loc[n] if n in counts.index else empty)))

@@ -29,11 +29,11 @@ LOG_COLUMNS = (
     Column("major", "是否为重大", amendable=True),
     Column("evidence", "是否留存影像资料", amendable=True),
     Column("photos", "照片"),
-    Column("handover", "交办部门", user_text=True),
+    Column("handover", "交办部门", user_text=True),  # of a rectify: 整改责任人
     Column("deadline", "整改期限"),
     Column("rectified", "整改完成日期"),
-    Column("reason", "原因", user_text=True),
-    Column("fields", "更正的字段"),
+    Column("reason", "原因", user_text=True),  # void: 作废原因; rectify: 整改措施; verify: 复查意见
+    Column("fields", "更正的字段"),  # of a verify: pass or fail
     Column("origin", "来源"),
     Column("by", "记录人", user_text=True),
     Column("recorded_at", "记录时间"),

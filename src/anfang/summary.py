@@ -23,6 +23,8 @@ class Totals:
     rectified: int
     handed_over: int
     overdue: int
+    verified: int = 0  # 已复查销号
+    awaiting_verification: int = 0  # 待复查
 
     @property
     def rectification_rate(self) -> float | None:
@@ -51,6 +53,8 @@ def _totals(rows: pd.DataFrame, until: date) -> Totals:
         rectified=int(found["rectified"].notna().sum()),
         handed_over=int((found["handover"] != "").sum()),
         overdue=int(overdue.sum()),
+        verified=int(found["verified"].notna().sum()),
+        awaiting_verification=int((found["rectified"].notna() & found["verified"].isna()).sum()),
     )
 
 
@@ -76,7 +80,8 @@ def build_summary(frame: pd.DataFrame, config: Config, until: date) -> Summary:
 
 
 def _figures(t: Totals) -> dict:
-    return {"sites": t.sites, "hazards": t.hazards, "major": t.major, "rectified": t.rectified}
+    return {"sites": t.sites, "hazards": t.hazards, "major": t.major, "rectified": t.rectified,
+            "verified": t.verified, "awaiting_verification": t.awaiting_verification}  # fmt: skip
 
 
 def summary_json(s: Summary) -> dict:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from anfang.config import FILES, Config, load_config
+from anfang.config import FILES, Config, config_sources, load_config
 from anfang.errors import AnfangError, NoWorkspace, os_reason
 
 MARKER = Path("data") / "groups.yaml"
@@ -55,7 +55,16 @@ class Workspace:
 
     @cached_property
     def config(self) -> Config:
-        return load_config([self.data_dir, bundled("data")])
+        """The validated configuration, from the local cache while the YAML files are unchanged."""
+        from anfang.configcache import read_cached, write_cached
+
+        dirs = [self.data_dir, bundled("data")]
+        sources = config_sources(dirs)
+        config = read_cached(self.root, sources)
+        if config is None:
+            config = load_config(dirs)
+            write_cached(self.root, sources, config)
+        return config
 
 
 def find_workspace(option: str | None, cwd: Path | None = None) -> Workspace:

@@ -15,10 +15,13 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from anfang.dates import chinese_number
 from anfang.errors import AnfangError
-from anfang.yamlstrict import StrictYaml
+
+if TYPE_CHECKING:
+    from anfang.yamlstrict import StrictYaml
 
 WRITERS_FILE = Path("data") / "writers.yaml"
 KEY_DIR = Path(".git") / "anfang"
@@ -78,6 +81,8 @@ def parse_registry(raw: bytes | None, label: str = "data/writers.yaml") -> Regis
     """The registry from the file's bytes (None or empty: nobody registered)."""
     if not raw:
         return Registry()
+    from anfang.yamlstrict import StrictYaml
+
     doc = StrictYaml(None, label, raw)
     office, groups = None, {}
     if doc.root is not None:
@@ -125,7 +130,14 @@ def load_registry(root: Path) -> Registry:
         return Registry()
     except OSError as exc:
         raise AnfangError(f"无法读取 {WRITERS_FILE.as_posix()}：{exc.strerror}") from None
-    return parse_registry(raw)
+    from anfang.configcache import cached
+
+    found = cached(root, "writers", raw, lambda: _plain_registry(parse_registry(raw)))
+    return Registry(found["office"], {int(n): key for n, key in found["groups"].items()})
+
+
+def _plain_registry(registry: Registry) -> dict:
+    return {"office": registry.office, "groups": {str(n): key for n, key in registry.groups.items()}}
 
 
 def save_registry(root: Path, registry: Registry) -> None:

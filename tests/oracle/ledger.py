@@ -1,8 +1,9 @@
 """The row-wise model of the finding state: the executable specification the engine
 (anfang.engine) is held equal to. Pure, one record at a time, written for clarity, not speed.
 
-Events (rectify, handover, deadline) count from their date on, so a past date's state is
-reproducible. Corrections (amend, void) fix the record itself and apply to every date.
+Events (rectify, handover, deadline, verify) count from their date on, so a past date's state is
+reproducible; a failed 复查 undoes the rectification before it, a passed one closes (销号) a
+rectified finding. Corrections (amend, void) fix the record itself and apply to every date.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import replace
 from datetime import date
 
 from anfang.engine import Finding, event_key
-from anfang.model import AMEND, DEADLINE, HANDOVER, OBSERVATIONS, RECTIFY, VOID, Record
+from anfang.model import AMEND, DEADLINE, FAIL, HANDOVER, OBSERVATIONS, PASS, RECTIFY, VERIFY, VOID, Record
 
 
 def findings_as_of(records: list[Record], as_of: date) -> list[Finding]:
@@ -36,7 +37,7 @@ def apply_changes(record: Record, changes: list[Record], as_of: date) -> Finding
         address=record.address, hazard=record.hazard, major=record.major,
         evidence=record.evidence, photos=record.photos, handover=record.handover,
         handover_date=record.date if record.handover else None, deadline=record.deadline,
-        rectified=record.rectified, by=record.by, recorded_at=record.recorded_at,
+        rectified=record.rectified, verified=None, by=record.by, recorded_at=record.recorded_at,
         source=record.source, line=record.line,
     )  # fmt: skip
     for change in sorted(changes, key=event_key):
@@ -46,6 +47,10 @@ def apply_changes(record: Record, changes: list[Record], as_of: date) -> Finding
             continue
         elif change.kind == RECTIFY:
             finding = replace(finding, rectified=finding.rectified or change.date)
+        elif change.kind == VERIFY and change.fields == (FAIL,):  # open again, from its date
+            finding = replace(finding, rectified=None, verified=None)
+        elif change.kind == VERIFY and change.fields == (PASS,) and finding.rectified:
+            finding = replace(finding, verified=finding.verified or change.date)
         elif change.kind == HANDOVER:
             finding = replace(
                 finding,

@@ -81,21 +81,47 @@ class AnfangCommand(click.Command):
         self.params.append(WORKSPACE_AFTER)
 
 
+# Where each command lives, by the kind of user it serves (imported when the command runs).
+COMMAND_MODULES = {
+    "liaison": ("log", "list", "show", "site", "rectify", "verify", "handover", "deadline", "void", "amend"),
+    "office": ("report", "overdue", "check", "send"),
+    "documents": ("notice", "summary"),
+    "exchange": ("export", "import", "form"),
+    "setup": ("init", "groups", "sectors", "sync", "writers"),
+}
+_MODULE_OF = {name: module for module, names in COMMAND_MODULES.items() for name in names}
+
+
 class AnfangGroup(click.Group):
     """Turns the library's errors into messages and exit codes, in one place; lists the
-    commands by the part of the work they serve."""
+    commands by the part of the work they serve; loads a command's module when it is asked for."""
 
     command_class = AnfangCommand
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in _MODULE_OF:
+            import importlib
+
+            importlib.import_module(f"anfang.cli.{_MODULE_OF[name]}")
+        return super().get_command(ctx, name)
+
+    def load_all(self) -> None:
+        import importlib
+
+        for module in COMMAND_MODULES:
+            importlib.import_module(f"anfang.cli.{module}")
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         from anfang.cli_help import SECTIONS
 
+        self.load_all()
         ordered = [name for _, names in SECTIONS for name in names if name in self.commands]
         return ordered + sorted(set(self.commands) - set(ordered))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         from anfang.cli_help import SECTIONS
 
+        self.load_all()
         listed = set()
         for title, names in SECTIONS:
             rows = [
@@ -117,8 +143,16 @@ class AnfangGroup(click.Group):
                 formatter.write_dl(rest)
 
     def invoke(self, ctx: click.Context):
+        from anfang import configcache
+
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            configcache.flush_pending()
+            return result
+        except click.exceptions.Exit as done:
+            if done.exit_code == 0:
+                configcache.flush_pending()
+            raise
         except AnfangError as error:
             raise _Failure(error) from None
         except BrokenPipeError:
@@ -136,6 +170,8 @@ class AnfangGroup(click.Group):
 
                 raise _Failure(template_error(error)) from None
             raise
+        finally:
+            configcache.discard_pending()  # a refused command leaves no cache behind
 
 
 @click.group(
@@ -230,3 +266,8 @@ def deliver(app: App, output: str | None, name: str, data: str | bytes) -> None:
 
 def as_json(data) -> str:
     return dump_json(data, compact=True)
+
+
+def terminate(signum, frame) -> None:
+    """SIGTERM (cron's timeout, a shutdown) unwinds like Ctrl-C, so temp files are removed."""
+    raise SystemExit(128 + signum)

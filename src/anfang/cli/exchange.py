@@ -62,8 +62,16 @@ def _csv_cell(value) -> str:
 def import_(app: App, file: str, encoding: str | None, group: str | None) -> None:
     """导入检查记录：导出的表格（.csv/.xlsx），或填好的 anfang form 日报表。先逐行检查，有一行不对就整个文件不导入。"""
     from anfang.importer import import_rows, validate_rows
+    from anfang.replies import import_reply, is_reply
 
     path = Path(file)
+    if is_reply(path):
+        reply = import_reply(app.workspace, app.config, path)
+        who = f"（{'、'.join(reply.departments)}）" if reply.departments else ""
+        click.echo(f"已读回交办单回执{who}：记录整改完成 {reply.added} 条"
+                   + (f"，已整改过的 {reply.already} 条未重复记录" if reply.already else "")
+                   + (f"；{reply.blank} 条未填完成日期，仍为未整改" if reply.blank else ""))  # fmt: skip
+        return
     number = app.group(group) if group else None
     if sys.stderr.isatty() and path.is_file() and path.stat().st_size > 1_000_000:
         with click.progressbar(length=0, label="检查中", file=sys.stderr, show_pos=True) as bar:

@@ -14,6 +14,8 @@ from anfang.cli.base import (
     read_state_frame,
     warn_dropped,
 )
+from anfang.dates import today
+from anfang.errors import AnfangError
 from anfang.options import date_option, format_option, group_option
 
 # -- recording ---------------------------------------------------------------------------
@@ -69,6 +71,8 @@ def log(app: App, **options) -> None:
 @click.option("--major", is_flag=True, help="只列出重大隐患")
 @click.option("--open", "open_only", is_flag=True, help="只列出尚未整改的")
 @click.option("--overdue", is_flag=True, help="只列出逾期未整改的")
+@click.option("--status", type=click.Choice(("open", "rectified", "closed", "overdue")), default=None,
+              help="按状态：open 未整改，rectified 已整改待复查，closed 已复查销号，overdue 逾期未整改")  # fmt: skip
 @click.option("--as-of", "as_of_text", default=None, metavar="日期", help="按该日结束时的状态（默认今天）")
 @format_option("table", "csv", "json")
 @pass_app
@@ -82,6 +86,7 @@ def list_(
     major,
     open_only,
     overdue,
+    status,
     as_of_text,
     fmt,
 ) -> None:
@@ -95,7 +100,7 @@ def list_(
         since=app.date(since_text, "--since") if since_text else None,
         until=app.date(until_text, "--until") if until_text else None,
         sector=app.config.sector(sector).name if sector else None,
-        major=major, open=open_only, overdue=overdue,
+        major=major, open=open_only, overdue=overdue, status=status,
     )  # fmt: skip
     findings = select_findings(read_state_frame(app), app.config, filters, visits=fmt != "json")
     if fmt == "json":
@@ -136,6 +141,31 @@ def show(app: App, record_id: str, as_of_text: str | None) -> None:
     )
 
 
+@cli.command()
+@click.argument("name", metavar="企业（场所）名称")
+@click.option("--as-of", "as_of_text", default=None, metavar="日期", help="按该日结束时的状态（默认今天）")
+@format_option("table", "md", "json")
+@pass_app
+def site(app: App, name: str, as_of_text: str | None, fmt: str) -> None:
+    """回头看：一个企业（场所）的全部检查记录（各组、各日期）及每条问题隐患的现状。"""
+    from anfang.render.site import site_json, site_markdown, site_text
+    from anfang.sites import refresh_open_sites, site_history
+
+    frame = read_state_frame(app)
+    history = site_history(frame, app.config, name, app.date(as_of_text, "--as-of"))
+    refresh_open_sites(app.workspace.root, frame, app.config, today())
+    if not history.findings:
+        hint = f"；名称相近的：{'、'.join(history.similar)}" if history.similar else ""
+        raise AnfangError(f"没有“{name}”的检查记录（名称按全角半角、空格、大小写归并后比较）{hint}")
+    names = {g.number: g.name for g in app.config.groups}
+    if fmt == "json":
+        click.echo(dump_json(site_json(history)), nl=False)
+    elif fmt == "md":
+        click.echo(site_markdown(history, names), nl=False)
+    else:
+        click.echo(site_text(history, names), nl=False)
+
+
 # -- follow-up -----------------------------------------------------------------------------
 
 
@@ -145,30 +175,71 @@ def by_option(command):
     return click.option("--by", default="", metavar="姓名", help="记录人（默认：该组联络员）")(command)
 
 
-def _apply(app: App, record_id: str, by: str, make_change, force: bool = False) -> None:
+def _apply(app: App, record_id: str, by: str, make_change, force: bool = False, photos=()) -> None:
     """Find the finding, let `make_change(target, today)` validate and describe the change, append
     it; the validation is made again under the lock, against everything written by then."""
-    from anfang.changes import apply_change
+    from pathlib import Path
 
+    from anfang.changes import apply_change
+    from anfang.recording import check_photo
+
+    files = [check_photo(Path(p)) for p in photos]
     problems: list = []
     try:
-        apply_change(app.workspace, app.config, record_id.strip(), make_change, by.strip(), force, problems)
+        apply_change(
+            app.workspace, app.config, record_id.strip(), make_change, by.strip(), force, problems, files
+        )
     finally:
         warn_dropped(problems)
+
+
+def photo_option(help: str):
+    return click.option("--photo", "photos", multiple=True, type=click.Path(dir_okay=False), metavar="文件",
+                        help=help)  # fmt: skip
 
 
 @cli.command()
 @click.argument("record_id", metavar="编号")
 @date_option("整改完成日期（默认今天）")
+@click.option("--measures", default="", metavar="内容", help="整改措施")
+@click.option("--responsible", default="", metavar="姓名", help="整改责任人")
+@photo_option("整改后的照片（可多次给出）")
 @by_option
 @pass_app
-def rectify(app: App, record_id: str, date_text: str | None, by: str, force: bool) -> None:
-    """记录一条问题隐患已完成整改。"""
+def rectify(app: App, record_id: str, date_text: str | None, measures: str, responsible: str, photos,
+            by: str, force: bool) -> None:  # fmt: skip
+    """记录一条问题隐患已完成整改（可写明整改措施、整改责任人，附整改后照片）；之后由复查（anfang verify）销号。"""
     from anfang.changes import rectify_change
 
     when = app.date(date_text, "整改日期")
-    _apply(app, record_id, by, lambda t, now: rectify_change(t, when, now), force)
-    click.echo(f"已记录：{record_id} 于 {when} 完成整改")
+    _apply(
+        app, record_id, by, lambda t, now: rectify_change(t, when, now, measures, responsible), force, photos
+    )
+    click.echo(f"已记录：{record_id} 于 {when} 完成整改，待复查")
+
+
+@cli.command()
+@click.argument("record_id", metavar="编号")
+@date_option("复查日期（默认今天）")
+@click.option("--pass", "passed", flag_value=True, default=None, help="复查通过：销号")
+@click.option("--fail", "passed", flag_value=False, help="复查不通过：重新列为未整改（用 --note 写明原因）")
+@click.option("--note", default="", metavar="内容", help="复查意见")
+@photo_option("复查时的照片（可多次给出）")
+@by_option
+@pass_app
+def verify(app: App, record_id: str, date_text: str | None, passed: bool | None, note: str, photos, by: str,
+           force: bool) -> None:  # fmt: skip
+    """复查一条已整改的问题隐患：--pass 通过并销号，--fail 不通过、重新列为未整改。"""
+    from anfang.changes import verify_change
+    from anfang.errors import UsageError
+
+    if passed is None:
+        raise UsageError("请给出复查结论：--pass（通过，销号）或 --fail（不通过）")
+    when = app.date(date_text, "复查日期")
+    _apply(app, record_id, by, lambda t, now: verify_change(t, when, now, passed, note), force, photos)
+    click.echo(
+        f"已记录：{record_id} 于 {when} " + ("复查通过，已销号" if passed else "复查不通过，重新列为未整改")
+    )
 
 
 @cli.command()

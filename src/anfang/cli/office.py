@@ -30,30 +30,47 @@ from anfang.options import date_option, format_option, group_option, output_opti
 def overdue(app: App, date_text: str | None, group: tuple[str, ...], fmt: str, strict: bool) -> None:
     """逾期未整改的问题隐患（截至某日），整改期限最早的在前。"""
     from anfang.engine import state_as_of
-    from anfang.overdue import OVERDUE_HEADERS, overdue_findings, overdue_rows
+    from anfang.overdue import (
+        OVERDUE_HEADERS,
+        VERIFICATION_HEADERS,
+        awaiting_verification,
+        overdue_findings,
+        overdue_rows,
+        verification_rows,
+    )
 
     day = app.date(date_text)
     numbers = sorted({app.group(g) for g in group}) or [g.number for g in app.config.groups]
     frame = read_state_frame(app, strict)
-    late = overdue_findings(frame, state_as_of(frame, day), day, numbers)
+    state = state_as_of(frame, day)
+    late = overdue_findings(frame, state, day, numbers)
     if fmt == "json":
         from anfang.render.report_json import overdue_data
 
         click.echo(dump_json(overdue_data(late, day), compact=True), nl=False)
         return
-    rows = overdue_rows(late, {g.number: g.name for g in app.config.groups}, day)
+    names = {g.number: g.name for g in app.config.groups}
+    rows = overdue_rows(late, names, day)
+    within = app.config.campaign.verify_within_days
+    waiting = verification_rows(awaiting_verification(frame, state, day, numbers, within), names, day)
+    title = f"已整改超过 {within} 天尚未复查"
     if fmt == "md":
         from anfang.render.markdown import md_escape, md_table
 
         body = md_table(OVERDUE_HEADERS, [[md_escape(c) for c in r] for r in rows]) if rows else "无。\n"
-        click.echo(f"# 逾期未整改问题隐患（截至{day}）\n\n{body}", nl=False)
+        text = f"# 逾期未整改问题隐患（截至{day}）\n\n{body}"
+        if waiting:
+            text += f"\n## {title}\n\n" + md_table(
+                VERIFICATION_HEADERS, [[md_escape(c) for c in r] for r in waiting]
+            )
+        click.echo(text, nl=False)
     else:
         from anfang.render.text import text_table
 
-        click.echo(
-            text_table(OVERDUE_HEADERS, rows) if rows else f"截至 {day} 没有逾期未整改的问题隐患。\n",
-            nl=False,
-        )
+        text = text_table(OVERDUE_HEADERS, rows) if rows else f"截至 {day} 没有逾期未整改的问题隐患。\n"
+        if waiting:
+            text += f"\n{title}（{len(waiting)} 条）：\n" + text_table(VERIFICATION_HEADERS, waiting)
+        click.echo(text, nl=False)
 
 
 @cli.command()
@@ -68,6 +85,9 @@ def check(app: App, date_text: str | None, as_json: bool) -> None:
     day = app.date(date_text)
     frame, problems = read_frame(app.workspace.logs_dir, app.workspace.root)
     result = run_checks(CheckInput(app.config, frame, problems, day, app.workspace.root))
+    from anfang.sites import refresh_open_sites
+
+    refresh_open_sites(app.workspace.root, frame, app.config, today())  # for anfang log's 回头看
     if as_json:
         as_dicts = lambda ps: [{"file": p.file, "line": p.line, "message": p.message} for p in ps]  # noqa: E731
         click.echo(

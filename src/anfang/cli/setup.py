@@ -124,11 +124,6 @@ def sectors(app: App, fmt: str, output: str | None) -> None:
         emit((sectors_markdown if fmt == "md" else sectors_table)(data), output, "sectors.md")
 
 
-def terminate(signum, frame) -> None:
-    """SIGTERM (cron's timeout, a shutdown) unwinds like Ctrl-C, so temp files are removed."""
-    raise SystemExit(128 + signum)
-
-
 @cli.command(name="sync")
 @click.option(
     "--repair",

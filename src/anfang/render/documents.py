@@ -33,6 +33,7 @@ from anfang.render.excel import (
 )  # fmt: skip
 from anfang.render.markdown import md_escape
 from anfang.render.view import Escape, finding_view
+from anfang.replies import MARK_SHEET, mark_notices
 from anfang.summary import Summary
 from anfang.templating import environment
 
@@ -146,13 +147,15 @@ def notices_workbook(notices: list[Notice], config: Config, template_dirs: list[
     campaign = campaign_view(config, str)
     wb = Workbook()
     wb.remove(wb.active)
-    used: set[str] = set()
+    used: set[str] = {MARK_SHEET}
+    marks = []
     for notice in notices:
         n = notice_view(notice, config, str)
         title = safe_sheet_title(notice.department)
         while title in used:  # long names may truncate to the same 31 characters
             title = safe_sheet_title(title[:28] + f"{len(used)}")
         used.add(title)
+        marks.append((title, notice.department, notice.number, notice.day, [f.id for f in notice.findings]))
         ws = wb.create_sheet(title)
         set_widths(ws, NOTICE_WIDTHS)
         columns, full = len(NOTICE_HEADERS), sum(NOTICE_WIDTHS)
@@ -198,6 +201,8 @@ def notices_workbook(notices: list[Notice], config: Config, template_dirs: list[
     if not notices:
         ws = wb.create_sheet("交办单")
         put(ws, 1, 1, "当日没有交办的问题隐患。")
+    else:
+        mark_notices(wb, marks)  # so `anfang import` knows the department's filled-in reply
     return workbook_bytes(wb)
 
 
@@ -256,7 +261,8 @@ def summary_workbook(s: Summary, template_dirs: list[Path]) -> bytes:
     for column, value in enumerate(["合计", "", t.sites, t.hazards, t.major, t.rectified, view["total_rate"],
                                     t.handed_over, t.overdue, ""], start=1):  # fmt: skip
         put(ws, total_row, column, value, bold=True, align=CENTER, border=True)
-    note = f"暗访天数标色的组少于要求的 {view['days_required']} 天。"
+    note = (f"暗访天数标色的组少于要求的 {view['days_required']} 天。已整改的 {t.rectified} 个中，已复查销号 "
+            f"{t.verified} 个，待复查 {t.awaiting_verification} 个。")  # fmt: skip
     merged(ws, total_row + 1, 1, 10, note, size=10)
     chart = BarChart()
     chart.type, chart.title = "col", "各组发现问题隐患与整改"

@@ -139,6 +139,15 @@ def _summary_sheet(ws: Worksheet, view: dict, words) -> None:
     row += 2
     missing = "、".join(view["missing"]) if view["missing"] else "无"
     merged(ws, row, 1, columns, f"当日无记录的组：{missing}", bold=bool(view["missing"]))
+    row += 1
+    closed = view["total_to_date"]
+    merged(
+        ws,
+        row,
+        1,
+        columns,
+        f"截至当日，已复查销号 {closed.verified} 个，已整改待复查 {closed.awaiting_verification} 个。",
+    )
     if view["major"] or view["overdue"]:
         row += 1
         merged(ws, row, 1, columns, f"当日重大隐患 {len(view['major'])} 个、截至当日逾期未整改 {len(view['overdue'])} 个，"
