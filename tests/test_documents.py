@@ -26,7 +26,8 @@ def test_summary_json_hand_computed(demo):
     assert data["until"] == "2020-04-04"
     g1 = data["groups"][0]
     assert g1 == {"group": 1, "region": "南湖区", "sites": 6, "hazards": 6, "major": 1, "rectified": 4,
-                  "rectification_rate": 0.667, "handed_over": 4, "overdue": 2, "days_on_site": 2, "days_required": 8}  # fmt: skip
+                  "rectification_rate": 0.667, "handed_over": 4, "overdue": 2, "days_on_site": 2, "days_required": 8,
+                  "verified": 0, "awaiting_verification": 4}  # fmt: skip
     g2 = data["groups"][1]
     assert (g2["sites"], g2["hazards"], g2["rectified"], g2["rectification_rate"], g2["overdue"]) == (
         2,
@@ -43,9 +44,12 @@ def test_summary_json_hand_computed(demo):
         "rectified": 6,
         "handed_over": 10,
         "overdue": 3,
+        "verified": 0,
+        "awaiting_verification": 6,
     }
     sectors = {s["sector"]: s for s in data["sectors"]}
-    assert sectors["消防"] == {"sector": "消防", "sites": 4, "hazards": 3, "major": 0, "rectified": 2}
+    assert sectors["消防"] == {"sector": "消防", "sites": 4, "hazards": 3, "major": 0, "rectified": 2, "verified": 0,
+                              "awaiting_verification": 2}  # fmt: skip
     assert sectors["寄递物流"]["hazards"] == 1 and sectors["特种设备"]["hazards"] == 1  # the amendment counts
     assert list(data["coverage"]) == [str(n) for n in range(1, 10)]
     assert data["coverage"]["1"] == {
@@ -71,6 +75,8 @@ def test_summary_is_as_of_its_date(demo):
         "rectified": 3,
         "handed_over": 8,
         "overdue": 0,
+        "verified": 0,
+        "awaiting_verification": 3,
     }
 
 
@@ -81,10 +87,10 @@ def test_summary_markdown_sections(demo):
         "共检查企业（场所）14个（次），发现问题或隐患14个，其中重大隐患2个，已完成整改6个（整改率42.9%）"
         in out
     )
-    assert "| 第一组 | 南湖区 | 6 | 6 | 1 | 4 | 66.7% | 4 | 2 | 2（少于8天） |" in out
+    assert "| 第一组 | 南湖区 | 6 | 6 | 1 | 4 | 66.7% | 0 | 4 | 4 | 2 | 2（少于8天） |" in out
     assert "| 第一组 | 未检查 | 未检查 | 3 | 1 | 1 | 未检查 | 1 |" in out
     assert (
-        "| G1-20200327-006 | 第一组 | 3月27日 | 南湖新城综合体项目工地 | 深基坑临边防护缺失，<br>基坑边堆载超限 | 南湖区住房和城乡建设局 | 3月30日 | 已整改（3月29日） |"
+        "| G1-20200327-006 | 第一组 | 3月27日 | 南湖新城综合体项目工地 | 深基坑临边防护缺失，<br>基坑边堆载超限 | 南湖区住房和城乡建设局 | 3月30日 | 已整改（3月29日），待复查 |"
         in out
     )
     assert (
@@ -152,7 +158,8 @@ def test_notice_workbook_one_sheet_per_department(demo, tmp_path):
     assert invoke(demo, "notice", "--date", "3-27", "--format", "xlsx", "--output", str(path)).exit_code == 0
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["南湖区住房和城乡建设局", "南湖区消防救援大队", "南湖区综合行政执法局", "海盐县综合行政执法局",
-                             "秀洲区交通运输局", "秀洲区市场监督管理局"]  # fmt: skip
+                             "秀洲区交通运输局", "秀洲区市场监督管理局", "anfang"]  # fmt: skip
+    assert wb["anfang"].sheet_state == "hidden"  # the mark a reply is recognised by
     ws = wb["南湖区消防救援大队"]
     assert ws["A1"].value == "安全生产暗访检查问题隐患交办单" and ws["A2"].value == "南湖区消防救援大队："
     assert [c.value for c in ws[5]][-3:] == ["整改情况", "完成日期", "责任人"]

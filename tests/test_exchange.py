@@ -305,3 +305,38 @@ def test_import_with_group_option(empty, tmp_path):
     result = invoke(empty, "import", str(mixed), "--group", "第九组")
     assert result.exit_code == 1
     assert result.stderr.splitlines()[1] == "  第 3 行：组别是第八组，与 --group 指定的第九组不符"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_lifecycle_survives_export_and_import(demo, empty, tmp_path, fmt):
+    """整改措施, 责任人 and every 复查 (passed, failed with its note) travel in 整改过程."""
+    steps = [
+        (
+            "rectify",
+            "G1-20200327-004",
+            "--date",
+            "3-29",
+            "--measures",
+            "清理通道；张贴警示",
+            "--responsible",
+            "王明",
+        ),
+        ("verify", "G1-20200327-004", "--date", "3-30", "--fail", "--note", "通道仍有杂物"),
+        ("rectify", "G1-20200327-004", "--date", "3-31"),
+        ("verify", "G1-20200327-004", "--date", "4-1", "--pass"),
+        ("verify", "G1-20200327-005", "--date", "3-28", "--pass", "--note", "已更换"),
+    ]
+    for step in steps:
+        assert invoke(demo, *step).exit_code == 0, step
+    path = tmp_path / f"all.{fmt}"
+    assert invoke(demo, "export", "--format", fmt, "--output", str(path)).exit_code == 0
+    assert invoke(empty, "import", str(path)).exit_code == 0
+    assert reports(empty) == reports(demo)
+    summaries = lambda ws: [invoke(ws, "summary", "--until", d, "--format", "json").stdout for d in DAYS]  # noqa: E731
+    assert summaries(empty) == summaries(demo)
+    exported = {r[0]: r[-1] for r in csv.reader(io.StringIO(invoke(empty, "export").stdout.lstrip("\ufeff")))}
+    assert exported["G1-20200327-004"] == (
+        "2020-03-27 交办南湖区消防救援大队，期限2020-04-03；2020-03-29 整改完成（措施：清理通道；张贴警示；责任人：王明）；"
+        "2020-03-30 复查不通过（通道仍有杂物）；2020-03-31 整改完成；2020-04-01 复查通过"
+    )
+    assert exported["G1-20200327-005"] == "2020-03-27 整改完成；2020-03-28 复查通过（已更换）"

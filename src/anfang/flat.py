@@ -105,7 +105,7 @@ def _yes_no(value: bool) -> str:
 
 def _process_texts(frame, observations) -> dict[str, str]:
     """整改过程 of each observation (their frame rows): the visit day's state, then every
-    handover, deadline move and rectification in the order the engine applies them."""
+    handover, deadline move, rectification and 复查 in the order the engine applies them."""
     from anfang.engine import ORDER
 
     steps: dict[str, list[Event]] = {}
@@ -119,13 +119,15 @@ def _process_texts(frame, observations) -> dict[str, str]:
             own.append(Event(when, "deadline", deadline=date.fromisoformat(due)))
         if fixed:
             own.append(Event(when, "rectify"))
-    events = frame[frame["kind"].isin(["handover", "deadline", "rectify"]) & frame["ref"].isin(steps)]
+    events = frame[
+        frame["kind"].isin(["handover", "deadline", "rectify", "verify"]) & frame["ref"].isin(steps)
+    ]
     events = events.sort_values(ORDER, kind="stable")
-    for ref, kind, day, department, due in zip(events["ref"], events["kind"], events["date"], events["handover"],
-                                              events["deadline"], strict=True):  # fmt: skip
-        steps[ref].append(
-            Event(date.fromisoformat(day), kind, department, date.fromisoformat(due) if due else None)
-        )
+    columns = ("ref", "kind", "date", "handover", "deadline", "reason", "fields")
+    for ref, kind, day, department, due, note, result in zip(*(events[c] for c in columns), strict=True):
+        kind = result if kind == "verify" else kind  # 复查: "pass" or "fail"
+        due_day = date.fromisoformat(due) if due else None
+        steps[ref].append(Event(date.fromisoformat(day), kind, department, due_day, note))
     return {oid: process_text(own) for oid, own in steps.items()}
 
 

@@ -362,7 +362,12 @@ def import_rows(workspace: Workspace, rows: list[ImportRow]) -> ImportResult:
                 tx.append(log, lambda seq, rs=todo, t=tag: _records(rs, seq, known_ids, recorded_at, t))
                 written[group] = len(todo)
     departments = sorted(
-        {d for r in fresh for d in (r.entry.handover, *(e.department for e in r.later)) if d}
+        {
+            d
+            for r in fresh
+            for d in (r.entry.handover, *(e.department for e in r.later if e.kind == "handover"))
+            if d
+        }
     )
     return ImportResult(len(fresh), len(rows) - len(fresh), written, departments, contents.problems)
 
