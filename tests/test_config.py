@@ -150,3 +150,20 @@ def test_yaml_slips_are_explained_in_chinese(tmp_path):
     messages = [p.message for p in caught.value.problems]
     assert "第 1 组 有未知的键 regoin（是不是 region？）" in messages
     assert "YAML 语法错误：有不能出现在这里的字符（常见的是制表符 Tab：请用空格缩进）" in messages
+
+
+def test_a_campaign_set_up_before_verify_within_days_still_loads(tmp_path):
+    """verify_within_days came with 复查: an older campaign.yaml without it gets the default."""
+    from anfang.workspace import Workspace, init_workspace
+
+    ws = init_workspace(tmp_path / "ws").root
+    campaign = ws / "data" / "campaign.yaml"
+    text = campaign.read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines(keepends=True) if "verify_within_days" not in line]
+    campaign.write_text("".join(lines), encoding="utf-8")
+    assert Workspace(ws).config.campaign.verify_within_days == 3
+    campaign.write_text(text.replace("verify_within_days: 3", "verify_within_days: 400"), encoding="utf-8")
+    from anfang.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="verify_within_days 应在 0 到 365 之间"):
+        _ = Workspace(ws).config

@@ -7,7 +7,7 @@ from __future__ import annotations
 SECTIONS = (
     ("现场记录", ("log", "list", "show", "site")),
     ("整改督办", ("handover", "deadline", "rectify", "verify", "amend", "void", "overdue", "check")),
-    ("报表文书", ("report", "send", "notice", "summary", "groups", "sectors")),
+    ("报表文书", ("report", "send", "notice", "summary", "bulletin", "duban", "groups", "sectors")),
     ("数据交换", ("export", "import", "form")),
     ("同步与设置", ("sync", "writers", "init")),
 )
@@ -58,6 +58,11 @@ EXAMPLES = {
         "anfang notice --dept 南湖区消防救援大队 --date 3-27",
     ),
     "summary": ("anfang summary --until 4-15 --format xlsx",),
+    "bulletin": (
+        "anfang bulletin --until 4-4 --number 2",
+        "anfang bulletin --until 4-15 --number 3 --format md",
+    ),
+    "duban": ("anfang duban --date 4-5", "anfang duban --county 南湖区 --date 4-5 --output 督办函.docx"),
     "groups": ("anfang groups", "anfang groups --format xlsx"),
     "sectors": ("anfang sectors",),
     "export": ("anfang export --format xlsx", "anfang export > 全部记录.csv"),

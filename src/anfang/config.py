@@ -187,9 +187,11 @@ def _campaign(doc: StrictYaml) -> Campaign | None:
     keys = (
         "title", "issuer", "document_number", "issued", "start", "end", "min_days_on_site",
         "group_count", "office", "roster_due", "daily_report", "method", "same_day_rule",
-        "major_rule", "copy_to", "verify_within_days",
+        "major_rule", "copy_to",
     )  # fmt: skip
-    m = doc.mapping(doc.root, "campaign", keys)
+    m = doc.mapping(
+        doc.root, "campaign", keys, ("verify_within_days",)
+    )  # optional: campaigns set up before it
     if m is None:
         return None
     o = (

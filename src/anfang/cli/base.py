@@ -85,7 +85,7 @@ class AnfangCommand(click.Command):
 COMMAND_MODULES = {
     "liaison": ("log", "list", "show", "site", "rectify", "verify", "handover", "deadline", "void", "amend"),
     "office": ("report", "overdue", "check", "send"),
-    "documents": ("notice", "summary"),
+    "documents": ("notice", "summary", "bulletin", "duban"),
     "exchange": ("export", "import", "form"),
     "setup": ("init", "groups", "sectors", "sync", "writers"),
 }

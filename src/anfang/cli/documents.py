@@ -72,3 +72,72 @@ def summary(app: App, until_text: str | None, fmt: str, output: str | None, stri
         from anfang.render.documents import summary_workbook
 
         deliver(app, output, name, summary_workbook(result, app.workspace.template_dirs))
+
+
+@cli.command()
+@click.option("--until", "until_text", default=None, metavar="日期", help="统计到该日（默认今天）")
+@click.option(
+    "--number", type=click.IntRange(1, 999), default=1, show_default=True, metavar="期数", help="第几期通报"
+)
+@format_option("docx", "md")
+@output_option("输出到文件或目录；docx 默认写入工作区的 reports/，md 默认输出到屏幕")
+@strict_option
+@pass_app
+def bulletin(
+    app: App, until_text: str | None, number: int, fmt: str, output: str | None, strict: bool
+) -> None:
+    """通报：关于全市安全生产暗访暗查情况的通报（第N期），Word 公文格式（GB/T 9704），含问题隐患清单和逾期清单。"""
+    from anfang.bulletin import build_bulletin
+    from anfang.render.official import blocks_markdown, bulletin_blocks
+
+    until = app.date(until_text, "--until")
+    result = build_bulletin(read_state_frame(app, strict), app.config, until, number)
+    blocks = bulletin_blocks(result, app.workspace.template_dirs, app.workspace.evidence_dir)
+    name = f"暗访暗查情况通报-第{number}期-{until.isoformat()}.{fmt}"
+    if fmt == "md":
+        deliver(app, output, name, blocks_markdown(blocks))
+    else:
+        from anfang.render.gbt9704 import document_bytes
+
+        deliver(app, output, name, document_bytes(blocks))
+
+
+@cli.command()
+@click.option(
+    "--county",
+    default=None,
+    metavar="县市区",
+    help="只给这个县（市、区）的督办函（默认：每个有逾期的县市区一份）",
+)
+@date_option("截至该日的逾期（默认今天）")
+@format_option("docx", "md")
+@output_option("输出到文件或目录；docx 默认写入工作区的 reports/，md 默认输出到屏幕")
+@strict_option
+@pass_app
+def duban(
+    app: App, county: str | None, date_text: str | None, fmt: str, output: str | None, strict: bool
+) -> None:
+    """督办函：给有逾期未整改问题隐患的县（市、区），列出逾期清单、整改期限和逾期天数，限期回复。"""
+    from anfang.bulletin import build_letters
+    from anfang.render.official import blocks_markdown, letter_blocks
+
+    day = app.date(date_text)
+    letters = build_letters(read_state_frame(app, strict), app.config, day, county)
+    if not letters:
+        click.echo(f"截至 {day} 没有逾期未整改的问题隐患，无需督办。", err=True)
+        return
+    blocks = []
+    for index, letter in enumerate(letters):
+        if index:
+            from anfang.render.official import Block
+
+            blocks.append(Block("page_break"))
+        blocks += letter_blocks(letter, app.workspace.template_dirs)
+    who = letters[0].county if len(letters) == 1 else f"{len(letters)}个县市区"
+    name = f"督办函-{who}-{day.isoformat()}.{fmt}"
+    if fmt == "md":
+        deliver(app, output, name, blocks_markdown(blocks))
+    else:
+        from anfang.render.gbt9704 import document_bytes
+
+        deliver(app, output, name, document_bytes(blocks))
