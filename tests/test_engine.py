@@ -16,18 +16,11 @@ from anfang.model import AMENDABLE, Record
 from anfang.store import append, read_logs, read_records_about
 from anfang.workspace import init_workspace
 from tests.oracle import ledger
+from tests.test_columnar import blank
 
 START = date(2020, 3, 25)
 SITES = ["甲厂", "甲厂 ", "ＡＢ店", "ab店", "乙"]
 TIMES = ["2020-03-27T20:00:00+08:00", "2020-03-27T20:00:00+08:00", "2020-03-28T09:00:00+08:00"]  # ties
-
-
-def blank(**fields) -> dict:
-    base = dict(ref="", county="南湖区", town="镇", sector="消防", site="", address="", hazard="", major=False,
-                evidence=False, photos=(), handover="", deadline=None, rectified=None, reason="", fields=(),
-                origin="", by="x", recorded_at="2020-03-27T20:00:00+08:00")  # fmt: skip
-    base.update(fields)
-    return base
 
 
 def amended_values(rng: random.Random) -> dict:

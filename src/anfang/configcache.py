@@ -117,15 +117,16 @@ def flush_pending() -> None:
     """Write the caches filled by a command that succeeded."""
     while _PENDING:
         path, data = _PENDING.popitem()
-        _write_now(path, data)
+        write_local_json(path, data)
 
 
 def discard_pending() -> None:
     _PENDING.clear()
 
 
-def _write_now(path: Path, data) -> None:
-    """Best effort, atomic: a read-only workspace or a full disk just means no cache."""
+def write_local_json(path: Path, data) -> None:
+    """A file of .anfang/ (local, never synced), best effort and atomic: a read-only workspace or a
+    full disk just means no cache."""
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(exist_ok=True)

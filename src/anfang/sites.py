@@ -9,7 +9,6 @@ small file the engine writes (.anfang/open-sites.json, local, never synced), ref
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -64,16 +63,11 @@ def refresh_open_sites(root: Path, frame, config: Config, today: date) -> None:
     for f in findings_of(frame, open_rows.sort_values(["date", "id"], kind="stable")):
         by_site.setdefault(site_key(f.site), []).append([f.id, f.date.isoformat(), status_text(f, today)])
     from anfang import dates
+    from anfang.configcache import write_local_json
 
-    data = {"refreshed": dates.now().isoformat(timespec="minutes"), "sites": by_site}
-    path = open_sites_path(root)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(exist_ok=True)
-        temp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(temp, path)
-    except OSError:
-        temp.unlink(missing_ok=True)
+    write_local_json(
+        open_sites_path(root), {"refreshed": dates.now().isoformat(timespec="minutes"), "sites": by_site}
+    )
 
 
 def open_at_site(root: Path, site: str, before: date) -> tuple[list[list[str]], str] | None:
