@@ -125,9 +125,10 @@ def state_as_of(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
     is_event = kinds.isin([RECTIFY, HANDOVER, DEADLINE, VERIFY]) & (frame["date"] <= day_text)
     events = frame.loc[
         is_event, ["ref", "kind", "date", "handover", "deadline", "fields", "recorded_at", "source", "line"]
-    ].sort_values(ORDER, kind="stable")
+    ]
     _rectification(obs, ids, events[events["kind"].isin([RECTIFY, VERIFY])])
-    events = events[events["kind"].isin([HANDOVER, DEADLINE])]
+    # only handovers and deadline moves need the exact event order (the last one wins)
+    events = events[events["kind"].isin([HANDOVER, DEADLINE])].sort_values(ORDER, kind="stable")
     obs["handover_date"] = obs["date"].where(obs["handover"] != "")
     handed = events[events["kind"] == HANDOVER].drop_duplicates("ref", keep="last").set_index("ref")
     obs["handover"] = _override(obs, ids, handed["handover"], "handover")
@@ -144,16 +145,28 @@ def state_as_of(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
 
 
 def _rectification(obs: pd.DataFrame, ids: pd.Index, steps: pd.DataFrame) -> None:
-    """rectified and verified of every observation from its rectify and verify events (in order)."""
+    """rectified and verified of every observation from its rectify and verify events. Findings
+    never 复查'd need no order (the earliest rectification stands); the few that were are replayed
+    in event order."""
     obs["rectified"] = _dates(obs["rectified"])
     obs["verified"] = pd.Series(pd.NaT, index=obs.index, dtype=obs["rectified"].dtype)
     if steps.empty:
         return
+    checked_refs = steps.loc[steps["kind"] == VERIFY, "ref"].unique()
+    checked = steps["ref"].isin(checked_refs)
+    plain = steps[~checked].groupby("ref")["date"].min()
+    obs["rectified"] = _override(obs, ids, _dates(plain), "rectified", only_missing=True)
+    if not len(checked_refs):
+        return
+    steps = steps[checked].sort_values(ORDER, kind="stable")
     steps = steps.assign(position=np.arange(len(steps)))
     last_fail = steps[steps["fields"] == FAIL].groupby("ref")["position"].max()
     if len(last_fail):  # a failed 复查 undoes what was rectified before it, on the spot included
         obs["rectified"] = obs["rectified"].mask(obs["id"].isin(last_fail.index))
-    on_the_spot = set(obs.loc[obs["rectified"].notna(), "id"])  # still rectified at the visit
+    checked_obs = obs["id"].isin(checked_refs)
+    on_the_spot = pd.Index(
+        obs.loc[checked_obs & obs["rectified"].notna(), "id"]
+    )  # still rectified at the visit
     after = steps["position"] > steps["ref"].map(last_fail).fillna(-1).to_numpy()
     fixes = steps[after & (steps["kind"] == RECTIFY)]
     obs["rectified"] = _override(
