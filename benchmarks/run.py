@@ -94,6 +94,17 @@ def finding_ids(ws: Path, count: int) -> list[str]:
     return ids[step::step][:count]
 
 
+def open_ids(ws: Path, count: int) -> list[str]:
+    """Findings still open on DAY (a rectify or handover of them is accepted), spread over the store."""
+    import json
+
+    out = subprocess.run(anfang(ws, "list", "--status", "open", "--as-of", DAY, "--format", "json"),
+                         capture_output=True, text=True, env=ENV, check=True).stdout  # fmt: skip
+    ids = [row["id"] for row in json.loads(out)]
+    step = max(1, len(ids) // (count + 1))
+    return ids[step::step][:count]
+
+
 def imports_of(ws: Path, args: list[str]) -> list[str]:
     out = subprocess.run([PY, "-c", MODULES, "--workspace", str(ws), *args], capture_output=True, text=True,
                          env=ENV).stderr  # fmt: skip
@@ -152,7 +163,7 @@ def main() -> None:
         "check", anfang(big, "check", "--date", DAY), 3, floor, "F", allowed=(0, 1)
     )  # 1: it found problems
     judged("export (csv)", anfang(big, "export", "--output", out + ".csv"), 4, floor, "F")
-    ids = finding_ids(big, 3 * runs)
+    ids = finding_ids(big, runs) + open_ids(big, 2 * runs)
     judged("show ID", lambda i: anfang(big, "show", ids[i]), 0.5, floor, "F")
     judged("rectify ID", lambda i: anfang(scratch, "rectify", ids[runs + i], "--date", DAY), 0.5, floor, "F")
     judged("handover ID --to X", lambda i: anfang(scratch, "handover", ids[2 * runs + i], "--to", "某局",

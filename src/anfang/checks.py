@@ -7,8 +7,8 @@ with no records on the day, groups short of the required days on site.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -31,12 +31,15 @@ class CheckInput:
     read_problems: list[Problem]  # torn or unreadable lines, from the store
     day: date
     root: Path | None = None  # the workspace, for its sync history
+    _states: dict = field(default_factory=dict, repr=False, compare=False)
 
     def state(self, as_of: date) -> pd.DataFrame:
         """The engine's state as of `as_of`, groups groups.yaml knows only (the others are named
-        by check_known_groups)."""
-        state = state_as_of(self.frame, as_of)
-        return state[state["group"].isin([g.number for g in self.config.groups])]
+        by check_known_groups); computed once per date for all the checks."""
+        if as_of not in self._states:
+            state = state_as_of(self.frame, as_of)
+            self._states[as_of] = state[state["group"].isin([g.number for g in self.config.groups])]
+        return self._states[as_of]
 
 
 Check = Callable[[CheckInput], list[Problem]]
@@ -67,18 +70,19 @@ def check_references(data: CheckInput) -> list[Problem]:
     changes = frame[frame["ref"] != ""]
     if changes.empty:
         return []
-    target_date = changes["ref"].map(observations["date"]).astype(object)
+    target_date = changes["ref"].map(observations["date"]) if len(observations) else None
+    missing = target_date.isna() if target_date is not None else pd.Series(True, index=changes.index)
     voids = changes[changes["kind"] == VOID].drop_duplicates("ref", keep="first").set_index("ref")
-    void_position = changes["ref"].map(voids["position"])
-    void_recorded = changes["ref"].map(voids["recorded_at"]).astype(object)
-    missing = target_date.isna()
-    target_date = target_date.where(~missing, "")
-    after_void = (
-        ~missing & (changes["kind"] != VOID) & (changes["position"] > void_position)
-        & (changes["recorded_at"].astype(object) > void_recorded.where(void_recorded.notna(), "~"))
-    )  # fmt: skip
-    early = ~missing & ~changes["kind"].isin([AMEND, VOID]) & (changes["date"] != "")
-    early &= changes["date"].astype(object) < target_date
+    after_void = pd.Series(False, index=changes.index)
+    if len(voids):
+        void_position = changes["ref"].map(voids["position"])
+        void_recorded = changes["ref"].map(voids["recorded_at"])
+        after_void = (~missing & (changes["kind"] != VOID) & (changes["position"] > void_position)
+                      & (changes["recorded_at"] > void_recorded).fillna(False))  # fmt: skip
+    early = pd.Series(False, index=changes.index)
+    if target_date is not None:
+        early = ~missing & ~changes["kind"].isin([AMEND, VOID]) & (changes["date"] != "")
+        early &= (changes["date"] < target_date).fillna(False)
     problems = []
     flagged = changes[missing | after_void | early]
     for row in flagged.assign(
@@ -265,18 +269,24 @@ def notice_not_handed_over_today(data: CheckInput) -> list[Problem]:
 
 def notice_awaiting_verification(data: CheckInput) -> list[Problem]:
     """复查: rectifications reported more than verify_within_days ago and not verified yet."""
-    from anfang.overdue import awaiting_verification
-
     within = data.config.campaign.verify_within_days
-    numbers = [g.number for g in data.config.groups]
+    state = data.state(data.day)
+    waiting = state[
+        state["is_finding"] & state["rectified"].notna() & state["verified"].isna()
+        & (state["rectified"] < pd.Timestamp(data.day) - pd.Timedelta(days=within))
+    ].sort_values(["rectified", "date", "id"], kind="stable")  # fmt: skip
+    where = data.frame.loc[waiting["row"], ["source", "line"]]
+    days = (pd.Timestamp(data.day) - waiting["rectified"]).dt.days
+    fixed = waiting["rectified"].dt.strftime("%Y-%m-%d")
     return [
         Problem(
-            f.source,
-            f.line,
-            f"{f.id} 于 {f.rectified} 整改，已 {(data.day - f.rectified).days} 天尚未复查"
-            f"（anfang verify {f.id} --pass 或 --fail）",
+            source,
+            int(line),
+            f"{f_id} 于 {on} 整改，已 {n} 天尚未复查（anfang verify {f_id} --pass 或 --fail）",
         )
-        for f in awaiting_verification(data.frame, data.state(data.day), data.day, numbers, within)
+        for f_id, on, n, source, line in zip(
+            waiting["id"], fixed, days, where["source"], where["line"], strict=True
+        )
     ]
 
 
@@ -298,21 +308,30 @@ def notice_same_day(data: CheckInput) -> list[Problem]:
     not fixed on the spot), and records entered after the end of the day after the visit."""
     frame = data.frame
     state = data.state(data.day)
-    written = frame.loc[state["row"]]  # the records as written (the visit day's own handover)
+    columns = ["id", "kind", "date", "handover", "rectified", "recorded_at", "source", "line"]
+    written = frame.loc[state["row"], columns]  # the records as written (the visit day's own handover)
+    late_handover = (
+        (written["kind"] == "finding") & (written["date"] < data.day.isoformat()) & (written["handover"] == "")
+        & (written["rectified"] != written["date"])
+    ).to_numpy()  # fmt: skip
+    entered = written["recorded_at"].str.slice(0, 10)
+    entered_day = pd.to_datetime(entered.where(entered != ""), format="%Y-%m-%d", errors="coerce")
+    late_entry = entered_day.to_numpy() > (state["date"] + pd.Timedelta(days=1)).to_numpy()
+    flagged = late_handover | late_entry
     first_handover = frame[frame["kind"] == HANDOVER].groupby("ref")["date"].min()
     problems = []
-    for f_id, day, finding, handover, fixed, recorded, source, line in _columns(
-        written.assign(day=state["date"].to_numpy()), "id", "day", "kind", "handover", "rectified", "recorded_at",
-        "source", "line",
+    rows = written[flagged]
+    for (f_id, seen, source, line, entry_day), hand, entry in zip(
+        _columns(rows, "id", "date", "source", "line", "recorded_at"), late_handover[flagged], late_entry[flagged],
+        strict=True,
     ):  # fmt: skip
-        seen = day.date()
-        if finding == "finding" and seen < data.day and handover == "" and fixed != seen.isoformat():
+        if hand:
             handed_on = first_handover.get(f_id)
             late = f"于 {handed_on} 才交办" if isinstance(handed_on, str) else "至今未交办"
             problems.append(Problem(source, int(line), f"{f_id} 未当日交办：{seen} 发现，{late}"))
-        if recorded[:10] and recorded[:10] > (seen + timedelta(days=1)).isoformat():
+        if entry:
             problems.append(
-                Problem(source, int(line), f"{f_id} 未当日上报：{seen} 的检查，{recorded[:10]} 才录入")
+                Problem(source, int(line), f"{f_id} 未当日上报：{seen} 的检查，{entry_day[:10]} 才录入")
             )
     return problems
 

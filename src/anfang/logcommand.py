@@ -86,15 +86,13 @@ def _earlier_open(app, record) -> None:
     found = open_at_site(app.workspace.root, record.site, record.date)
     if not found or not found[0]:
         return
-    items, refreshed = found
-    click.echo(
-        f"回头看：该场所此前还有 {len(items)} 条问题隐患未整改（状态截至 {refreshed.replace('T', ' ')}）：",
-        err=True,
-    )
+    items, count, refreshed = found
+    when = refreshed.replace("T", " ")
+    click.echo(f"回头看：该场所此前还有 {count} 条问题隐患未整改（状态截至 {when}）：", err=True)
     for finding_id, day, state in items[:10]:
         click.echo(f"  {finding_id}  {day}  {state}", err=True)
-    if len(items) > 10:
-        click.echo(f"  ……共 {len(items)} 条", err=True)
+    if count > 10:
+        click.echo(f"  ……共 {count} 条", err=True)
     click.echo(f"  整改情况请当场核实；anfang site {record.site} 查看该场所的全部记录", err=True)
 
 

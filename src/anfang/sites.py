@@ -1,14 +1,16 @@
 """A site's history (回头看, `anfang site`), and what `anfang log` says about a site's findings
 still open from earlier dates.
 
-`anfang log` may not import the engine (pandas), so it reads the open findings per site from a
-small file the engine writes (.anfang/open-sites.json, local, never synced), refreshed by
-`anfang check` (the office runs it every evening) and `anfang site`; log says when that was.
+`anfang log` may not import the engine (pandas), so it reads the open findings per site from small
+files the engine writes (.anfang/open-sites/, local, never synced, split by a hash of the folded
+site name so log reads one), refreshed by `anfang check` (the office runs it every evening) and
+`anfang site`; log says when that was.
 """
 
 from __future__ import annotations
 
 import json
+import zlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -44,38 +46,63 @@ def site_history(frame, config: Config, name: str, as_of: date) -> SiteHistory:
     return SiteHistory(name, as_of, tuple(findings_of(frame, rows)), similar)
 
 
-def open_sites_path(root: Path) -> Path:
-    return root / ".anfang" / "open-sites.json"
+SHARDS = 256  # the open findings by site are split so that `anfang log` reads one small file
+SHOWN = 20  # the oldest open findings kept per site
+
+
+def open_sites_dir(root: Path) -> Path:
+    return root / ".anfang" / "open-sites"
+
+
+def _shard(key: str) -> str:
+    return f"{zlib.crc32(key.encode('utf-8')) % SHARDS:02x}.json"
 
 
 def refresh_open_sites(root: Path, frame, config: Config, today: date) -> None:
-    """The findings not rectified as of `today`, by site, for `anfang log` (best effort)."""
-    from anfang.engine import findings_of, state_as_of
-    from anfang.listing import status_text
+    """The findings not rectified as of `today`, by site (the oldest SHOWN of each, and how many),
+    for `anfang log` (best effort). Column-wise: a city's million findings take a few seconds."""
+    import pandas as pd
+
+    from anfang import dates
+    from anfang.configcache import write_local_json
+    from anfang.engine import state_as_of
 
     state = state_as_of(frame, today)
-    open_rows = state[
+    rows = state[
         state["is_finding"]
         & state["rectified"].isna()
         & state["group"].isin([g.number for g in config.groups])
     ]
-    by_site: dict[str, list] = {}
-    for f in findings_of(frame, open_rows.sort_values(["date", "id"], kind="stable")):
-        by_site.setdefault(site_key(f.site), []).append([f.id, f.date.isoformat(), status_text(f, today)])
-    from anfang import dates
-    from anfang.configcache import write_local_json
+    rows = rows.sort_values(["date", "id"], kind="stable")
+    names = pd.Series(rows["site"].unique())
+    keys = rows["site"].map(dict(zip(names, names.map(site_key), strict=True)))
+    late = (pd.Timestamp(today) - rows["deadline"]).dt.days
+    waiting = (rows["handover"] != "") | rows["deadline"].notna()
+    states = [
+        f"逾期 {int(d)} 天" if d == d and d > 0 else ("整改中" if w else "未整改")
+        for d, w in zip(late.tolist(), waiting.tolist(), strict=True)
+    ]
+    shards: dict[str, dict[str, list]] = {f"{n:02x}.json": {} for n in range(SHARDS)}
+    for key, finding_id, day, state_text in zip(keys, rows["id"], rows["date"].dt.strftime("%Y-%m-%d"), states,
+                                                strict=True):  # fmt: skip
+        entry = shards[_shard(key)].setdefault(key, [0, []])
+        entry[0] += 1
+        if len(entry[1]) < SHOWN:
+            entry[1].append([finding_id, day, state_text])
+    refreshed = dates.now().isoformat(timespec="minutes")
+    folder = open_sites_dir(root)
+    for name, sites in shards.items():
+        write_local_json(folder / name, {"refreshed": refreshed, "sites": sites})
 
-    write_local_json(
-        open_sites_path(root), {"refreshed": dates.now().isoformat(timespec="minutes"), "sites": by_site}
-    )
 
-
-def open_at_site(root: Path, site: str, before: date) -> tuple[list[list[str]], str] | None:
-    """([id, date, state] of findings at `site` found before `before`, still open when the file was
-    refreshed), and when that was; None when there is no such file."""
+def open_at_site(root: Path, site: str, before: date) -> tuple[list[list[str]], int, str] | None:
+    """([id, date, state] of the oldest findings at `site` found before `before` that were still open
+    when the list was refreshed, how many there were in all, and when that was); None if never refreshed."""
+    key = site_key(site)
     try:
-        data = json.loads(open_sites_path(root).read_text(encoding="utf-8"))
-        found = [item for item in data["sites"].get(site_key(site), []) if item[1] < before.isoformat()]
-        return found, str(data["refreshed"])
+        data = json.loads((open_sites_dir(root) / _shard(key)).read_text(encoding="utf-8"))
+        count, items = data["sites"].get(key, [0, []])
+        earlier = [item for item in items if item[1] < before.isoformat()]
+        return earlier, count - (len(items) - len(earlier)), str(data["refreshed"])
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
