@@ -109,8 +109,10 @@ def _process_texts(frame, observations) -> dict[str, str]:
     from anfang.engine import ORDER
 
     steps: dict[str, list[Event]] = {}
-    for oid, day, department, due, fixed in zip(observations["id"], observations["date"], observations["handover"],
-                                               observations["deadline"], observations["rectified"], strict=True):  # fmt: skip
+    own_columns = ("id", "date", "handover", "deadline", "rectified")
+    for oid, day, department, due, fixed in zip(
+        *(observations[c].tolist() for c in own_columns), strict=True
+    ):
         own = steps.setdefault(oid, [])
         when = date.fromisoformat(day)
         if department:
@@ -124,7 +126,9 @@ def _process_texts(frame, observations) -> dict[str, str]:
     ]
     events = events.sort_values(ORDER, kind="stable")
     columns = ("ref", "kind", "date", "handover", "deadline", "reason", "fields")
-    for ref, kind, day, department, due, note, result in zip(*(events[c] for c in columns), strict=True):
+    for ref, kind, day, department, due, note, result in zip(
+        *(events[c].tolist() for c in columns), strict=True
+    ):
         kind = result if kind == "verify" else kind  # 复查: "pass" or "fail"
         due_day = date.fromisoformat(due) if due else None
         steps[ref].append(Event(date.fromisoformat(day), kind, department, due_day, note))
@@ -134,9 +138,7 @@ def _process_texts(frame, observations) -> dict[str, str]:
 def export_rows(frame, config: Config) -> list[dict]:
     """Every visit and finding that is not voided, in its current state, by date then id; records
     of groups groups.yaml does not know are left out (anfang check names them)."""
-    import pandas as pd
-
-    from anfang.engine import state_as_of, with_details
+    from anfang.engine import as_findings, state_as_of, with_details
 
     state = state_as_of(frame, date.max)
     state = state[state["group"].isin([g.number for g in config.groups])]
@@ -144,17 +146,15 @@ def export_rows(frame, config: Config) -> list[dict]:
     originals = frame.loc[rows["row"]]
     process = _process_texts(frame, originals[originals["kind"] == "finding"])
     names = {g.number: g.name for g in config.groups}
-    day = lambda value: None if pd.isna(value) else value.date()  # noqa: E731
     result = []
-    for r in rows.itertuples(index=False):
-        found = r.is_finding
+    for f in as_findings(rows):  # the engine's values, converted column by column
+        found = f.is_finding
         result.append({
-            "编号": r.id, "组别": names[r.group], "日期": r.date.date(), "县（市、区）": r.county,
-            "镇（街道）": r.town, "行业领域": r.sector, "企业（场所）名称": r.site, "地址": r.address,
-            "问题隐患内容": r.hazard, "是否为重大": _yes_no(r.major) if found else "",
-            "是否留存影像资料": _yes_no(r.evidence) if found else "", "交办情况": r.handover,
-            "交办日期": day(r.handover_date), "整改期限": day(r.deadline), "整改完成日期": day(r.rectified),
-            "整改过程": process.get(r.id, ""),
+            "编号": f.id, "组别": names[f.group], "日期": f.date, "县（市、区）": f.county, "镇（街道）": f.town,
+            "行业领域": f.sector, "企业（场所）名称": f.site, "地址": f.address, "问题隐患内容": f.hazard,
+            "是否为重大": _yes_no(f.major) if found else "", "是否留存影像资料": _yes_no(f.evidence) if found else "",
+            "交办情况": f.handover, "交办日期": f.handover_date, "整改期限": f.deadline, "整改完成日期": f.rectified,
+            "整改过程": process.get(f.id, ""),
         })  # fmt: skip
     return result
 

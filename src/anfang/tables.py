@@ -7,10 +7,17 @@ import io
 
 from anfang.textsafe import neutralize
 
+_GUARDED = frozenset("=+-@\t\r'")  # first characters neutralize may change
+
+
+def _safe(cell) -> str:
+    text = cell if type(cell) is str else str(cell)
+    return neutralize(text) if text and text[0] in _GUARDED else text
+
 
 def csv_text(headers: list[str], rows: list[list[str]], bom: bool = False) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(headers)
-    writer.writerows([[neutralize(str(c)) for c in row] for row in rows])
+    writer.writerows([[_safe(c) for c in row] for row in rows])
     return ("\ufeff" if bom else "") + buffer.getvalue()
