@@ -115,7 +115,7 @@ def main() -> None:
         sys.exit(f"{args.workspace} already exists")
     ws = generate(args.workspace, args.findings)
     if args.flat:
-        rows = export_rows(read_frame(ws.logs_dir)[0], ws.config)
+        rows = list(export_rows(read_frame(ws.logs_dir)[0], ws.config))
         table = [
             [v.isoformat() if hasattr(v, "isoformat") else (v or "") for v in (r[c] for c in EXPORT_COLUMNS)]
             for r in rows

@@ -10,6 +10,7 @@ import functools
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -135,28 +136,36 @@ def _process_texts(frame, observations) -> dict[str, str]:
     return {oid: process_text(own) for oid, own in steps.items()}
 
 
-def export_rows(frame, config: Config) -> list[dict]:
+EXPORT_CHUNK = 20_000  # rows turned into values at a time: a million-row export stays within memory
+
+
+def export_rows(frame, config: Config) -> Iterator[dict]:
     """Every visit and finding that is not voided, in its current state, by date then id; records
-    of groups groups.yaml does not know are left out (anfang check names them)."""
+    of groups groups.yaml does not know are left out (anfang check names them). Yielded a chunk
+    at a time."""
     from anfang.engine import as_findings, state_as_of, with_details
 
     state = state_as_of(frame, date.max)
     state = state[state["group"].isin([g.number for g in config.groups])]
     rows = with_details(frame, state.sort_values(["date", "group", "recorded_at", "id"], kind="stable"))
-    originals = frame.loc[rows["row"]]
+    originals = frame.loc[rows["row"], ["id", "kind", "date", "handover", "deadline", "rectified"]]
     process = _process_texts(frame, originals[originals["kind"] == "finding"])
+    del originals
     names = {g.number: g.name for g in config.groups}
-    result = []
-    for f in as_findings(rows):  # the engine's values, converted column by column
+    for start in range(0, len(rows), EXPORT_CHUNK):
+        yield from _export_chunk(as_findings(rows.iloc[start : start + EXPORT_CHUNK]), names, process)
+
+
+def _export_chunk(findings: list, names: dict[int, str], process: dict[str, str]) -> Iterator[dict]:
+    for f in findings:  # the engine's values, converted column by column
         found = f.is_finding
-        result.append({
+        yield {
             "编号": f.id, "组别": names[f.group], "日期": f.date, "县（市、区）": f.county, "镇（街道）": f.town,
             "行业领域": f.sector, "企业（场所）名称": f.site, "地址": f.address, "问题隐患内容": f.hazard,
             "是否为重大": _yes_no(f.major) if found else "", "是否留存影像资料": _yes_no(f.evidence) if found else "",
             "交办情况": f.handover, "交办日期": f.handover_date, "整改期限": f.deadline, "整改完成日期": f.rectified,
             "整改过程": process.get(f.id, ""),
-        })  # fmt: skip
-    return result
+        }  # fmt: skip
 
 
 # -- import --------------------------------------------------------------------------------

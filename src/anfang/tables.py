@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 
 from anfang.textsafe import neutralize
 
@@ -15,9 +16,9 @@ def _safe(cell) -> str:
     return neutralize(text) if text and text[0] in _GUARDED else text
 
 
-def csv_text(headers: list[str], rows: list[list[str]], bom: bool = False) -> str:
+def csv_text(headers: list[str], rows: Iterable[list], bom: bool = False) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(headers)
-    writer.writerows([[_safe(c) for c in row] for row in rows])
+    writer.writerows([_safe(c) for c in row] for row in rows)  # rows may be a generator: one at a time
     return ("\ufeff" if bom else "") + buffer.getvalue()

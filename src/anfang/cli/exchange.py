@@ -36,7 +36,7 @@ def export(app: App, fmt: str, output: str | None) -> None:
     if fmt == "csv":
         from anfang.tables import csv_text
 
-        table = [[_csv_cell(row[c]) for c in EXPORT_COLUMNS] for row in rows]
+        table = ([_csv_cell(row[c]) for c in EXPORT_COLUMNS] for row in rows)
         text = csv_text(EXPORT_COLUMNS, table, bom=True)
         if output is None:
             click.echo(text, nl=False)
@@ -45,7 +45,7 @@ def export(app: App, fmt: str, output: str | None) -> None:
     else:
         from anfang.render.export_excel import export_workbook
 
-        announce(save(export_workbook(rows), output or app.workspace.reports_dir, name))
+        announce(save(export_workbook(list(rows)), output or app.workspace.reports_dir, name))
 
 
 def _csv_cell(value) -> str:

@@ -169,10 +169,14 @@ def site(app: App, name: str, as_of_text: str | None, fmt: str) -> None:
 # -- follow-up -----------------------------------------------------------------------------
 
 
-def by_option(command):
-    """--by and --force, shared by the follow-up commands."""
-    command = click.option("--force", is_flag=True, help="在登记为其他组的电脑上代录")(command)
-    return click.option("--by", default="", metavar="姓名", help="记录人（默认：该组联络员）")(command)
+def by_option(command=None, *, who: str = "记录人"):
+    """--by and --force, shared by the follow-up commands (for verify, --by is the 复查人)."""
+
+    def add(command):
+        command = click.option("--force", is_flag=True, help="在登记为其他组的电脑上代录")(command)
+        return click.option("--by", default="", metavar="姓名", help=f"{who}（默认：该组联络员）")(command)
+
+    return add(command) if command is not None else add
 
 
 def _apply(app: App, record_id: str, by: str, make_change, force: bool = False, photos=()) -> None:
@@ -225,7 +229,7 @@ def rectify(app: App, record_id: str, date_text: str | None, measures: str, resp
 @click.option("--fail", "passed", flag_value=False, help="复查不通过：重新列为未整改（用 --note 写明原因）")
 @click.option("--note", default="", metavar="内容", help="复查意见")
 @photo_option("复查时的照片（可多次给出）")
-@by_option
+@by_option(who="复查人")
 @pass_app
 def verify(app: App, record_id: str, date_text: str | None, passed: bool | None, note: str, photos, by: str,
            force: bool) -> None:  # fmt: skip
