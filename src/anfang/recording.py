@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -161,6 +158,10 @@ def check_photo(photo: Path) -> Path:
 def store_evidence(workspace: Workspace, photo: Path) -> str:
     """Copy a photo into evidence/, named by its content: the same photo is kept once, and an
     existing file is never overwritten. Returns the stored name."""
+    import hashlib  # only a log with photos needs these
+    import shutil
+    import tempfile
+
     digest = hashlib.sha256()
     with photo.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

@@ -11,8 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -166,6 +164,9 @@ def create_key(root: Path, comment: str) -> str:
     existing = machine_key(root)
     if existing:
         return existing
+    import shutil  # here: `anfang log` never makes a key, and these imports cost it time
+    import subprocess
+
     if shutil.which("ssh-keygen") is None:
         raise AnfangError(
             "创建签名密钥需要 ssh-keygen（OpenSSH 客户端），这台电脑上没有找到；请先安装 OpenSSH"
