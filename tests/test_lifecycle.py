@@ -216,7 +216,7 @@ def test_a_filled_in_notice_is_read_back_as_rectifications(handed, tmp_path):
         ),
         (("改了", date(2099, 1, 1), ""), "晚于今天"),
         (
-            ("=HYPERLINK(1)", date(2020, 3, 30), "王明\n李华"),
+            ("改了", date(2020, 3, 30), "王明\n李华"),
             "工作表“南湖区消防救援大队”第 6 行：责任人不能换行",
         ),
     ],
@@ -306,3 +306,29 @@ def test_log_names_the_sites_earlier_open_findings(story):
     assert lines[0].startswith("回头看：该场所此前还有 1 条问题隐患未整改（状态截至 ")
     assert lines[1].startswith(f"  {F1}  2020-03-27  逾期 ")  # as of the day check ran: today
     assert lines[2] == "  整改情况请当场核实；anfang site 锦程服饰 查看该场所的全部记录"
+
+
+def test_a_reply_text_that_looks_like_a_formula_stays_text(handed, ws, tmp_path):
+    path = notice_workbook(handed, tmp_path)
+    wb = load_workbook(path)
+    sheet = wb["南湖区消防救援大队"]
+    sheet.cell(6, 9).value, sheet.cell(6, 9).data_type = "=cmd|' /C calc'!A0", "s"  # typed as text
+    sheet.cell(6, 10, date(2020, 3, 30))
+    sheet.cell(6, 11, "@王明")
+    wb.save(tmp_path / "回执.xlsx")
+    assert handed("import", str(tmp_path / "回执.xlsx")).exit_code == 0
+    assert "（整改措施：=cmd|' /C calc'!A0；整改责任人：@王明）" in handed("show", F1).stdout
+    log = (ws / "logs" / "group-1.csv").read_text(encoding="utf-8-sig")
+    assert ",'@王明,,,'=cmd|' /C calc'!A0," in log  # stored with the formula guard, read back without it
+
+
+def test_a_formula_without_its_result_is_refused(handed, ws, tmp_path):
+    reply = fill(notice_workbook(handed, tmp_path), {6: ("=A1&B1", date(2020, 3, 30), "")})
+    before = tree_digest(ws)
+    result = handed("import", str(reply))
+    assert result.exit_code == 1
+    assert (
+        result.output.strip()
+        == "错误：工作表“南湖区消防救援大队”第 6 行（整改情况）是公式 =A1&B1，没有计算结果；请填成文字后再导入"
+    )
+    assert tree_digest(ws) == before

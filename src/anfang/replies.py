@@ -79,6 +79,7 @@ def read_reply(path: Path) -> list[ReplyRow]:
     from openpyxl import load_workbook
 
     wb = load_workbook(path, read_only=True, data_only=True)
+    formulas = load_workbook(path, read_only=True, data_only=False)  # to tell a formula from its result
     try:
         notices = [row for row in wb[MARK_SHEET].iter_rows(min_row=2, values_only=True) if row and row[0]]
         rows: list[ReplyRow] = []
@@ -86,10 +87,11 @@ def read_reply(path: Path) -> list[ReplyRow]:
             if title not in wb.sheetnames:
                 raise AnfangError(f"{path.name} 中找不到交办单工作表“{title}”（工作表被删除或改名了）")
             listed = [i for i in ids if i]
-            for number, cells in enumerate(
-                wb[title].iter_rows(min_row=FIRST_ROW, values_only=True), FIRST_ROW
-            ):
+            values = wb[title].iter_rows(min_row=FIRST_ROW, values_only=True)
+            typed = formulas[title].iter_rows(min_row=FIRST_ROW, values_only=True)
+            for number, (cells, written) in enumerate(zip(values, typed, strict=False), FIRST_ROW):
                 cells = list(cells) + [None] * RESPONSIBLE_COLUMN
+                _refuse_formulas(title, number, cells, list(written) + [None] * RESPONSIBLE_COLUMN)
                 finding_id = _text(cells[ID_COLUMN - 1])
                 if not finding_id:
                     continue  # the seal and receipt lines below the table, rows left empty
@@ -100,6 +102,22 @@ def read_reply(path: Path) -> list[ReplyRow]:
         return rows
     finally:
         wb.close()
+        formulas.close()
+
+
+def _refuse_formulas(title: str, number: int, cells: list, typed: list) -> None:
+    """A formula in a reply column whose result was never computed (saved by a program that does
+    not calculate) would be read as empty: refused, so no answer is lost in silence."""
+    for column, label in (
+        (MEASURES_COLUMN, "整改情况"),
+        (DONE_COLUMN, "完成日期"),
+        (RESPONSIBLE_COLUMN, "责任人"),
+    ):
+        formula = typed[column - 1]
+        if isinstance(formula, str) and formula.startswith("=") and cells[column - 1] is None:
+            raise AnfangError(
+                f"工作表“{title}”第 {number} 行（{label}）是公式 {formula[:40]}，没有计算结果；请填成文字后再导入"
+            )
 
 
 def _done_date(row: ReplyRow, config: Config) -> date | None:
