@@ -58,16 +58,17 @@ def _shard(key: str) -> str:
     return f"{zlib.crc32(key.encode('utf-8')) % SHARDS:02x}.json"
 
 
-def refresh_open_sites(root: Path, frame, config: Config, today: date) -> None:
+def refresh_open_sites(root: Path, frame, config: Config, today: date, state=None) -> None:
     """The findings not rectified as of `today`, by site (the oldest SHOWN of each, and how many),
-    for `anfang log` (best effort). Column-wise: a city's million findings take a few seconds."""
+    for `anfang log` (best effort). Column-wise: a city's million findings take a few seconds.
+    `state`: the engine's state as of `today`, when the caller has it already."""
     import pandas as pd
 
     from anfang import dates
     from anfang.configcache import write_local_json
     from anfang.engine import state_as_of
 
-    state = state_as_of(frame, today)
+    state = state_as_of(frame, today) if state is None else state
     rows = state[
         state["is_finding"]
         & state["rectified"].isna()

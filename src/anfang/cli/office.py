@@ -84,10 +84,12 @@ def check(app: App, date_text: str | None, as_json: bool) -> None:
 
     day = app.date(date_text)
     frame, problems = read_frame(app.workspace.logs_dir, app.workspace.root)
-    result = run_checks(CheckInput(app.config, frame, problems, day, app.workspace.root))
+    data = CheckInput(app.config, frame, problems, day, app.workspace.root)
+    result = run_checks(data)
     from anfang.sites import refresh_open_sites
 
-    refresh_open_sites(app.workspace.root, frame, app.config, today())  # for anfang log's 回头看
+    now = today()  # for anfang log's 回头看; the checks' own state when they checked today
+    refresh_open_sites(app.workspace.root, frame, app.config, now, data.state(now) if day == now else None)
     if as_json:
         as_dicts = lambda ps: [{"file": p.file, "line": p.line, "message": p.message} for p in ps]  # noqa: E731
         click.echo(
