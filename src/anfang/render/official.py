@@ -14,7 +14,6 @@ from anfang.listing import status_text
 from anfang.model import split_photo
 from anfang.templating import environment
 
-CHINESE_NUMBERS = "一二三四五六七八九十"
 
 
 @dataclass(frozen=True)
