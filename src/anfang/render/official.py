@@ -15,7 +15,6 @@ from anfang.model import split_photo
 from anfang.templating import environment
 
 
-
 @dataclass(frozen=True)
 class Block:
     kind: str  # masthead docnum title addressee para h1 h2 table photos signature annex page_break colophon
