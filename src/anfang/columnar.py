@@ -11,9 +11,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from anfang.errors import Problem
+from anfang.framecache import FrameCache
 from anfang.model import KINDS, Record
 from anfang.store import (
     BOM,
@@ -63,24 +65,43 @@ def _parse(body) -> pa.Table:
     )
 
 
-def _file_table(raw: bytes, label: str) -> pa.Table | None:
-    """One log as an arrow table, or None if this file needs the reference reader: another
-    encoding, CRLF line ends, a torn or damaged line, or lines pyarrow cannot split."""
+def _file_table(raw: bytes, label: str, cache: FrameCache | None) -> pa.Table | None:
+    """One log as an arrow table of checked records, or None if this file needs the reference
+    reader: another encoding, CRLF line ends, a torn, damaged or unreadable line, or lines pyarrow
+    cannot split. The part a cache proved already checked is not checked again."""
     if not raw:
         return _empty_table()
     if not raw.startswith(BOM + HEADER) or b"\r" in raw:
         return None
-    if not raw.endswith(b"\n"):
-        raw += b"\n"  # a last line without its newline is whole if its CRC says so
-    data = memoryview(raw)[len(BOM + HEADER) :]
+    known = cache.load(label, raw) if cache else None
+    start = known[1] if known else len(BOM + HEADER)
+    first_line = known[0].num_rows + 2 if known else 2
+    tail = _checked_lines(memoryview(raw)[start:], label, first_line)
+    if tail is None:
+        return None
+    if not known:
+        table = tail
+    elif not tail.num_rows:
+        return known[0]
+    else:
+        table = pa.concat_tables([known[0], tail])
+    if cache and raw.endswith(b"\n"):
+        cache.store(label, raw, table)
+    return table
+
+
+def _checked_lines(data: memoryview, label: str, first_line: int) -> pa.Table | None:
+    """The lines of `data` (whole lines of one log, after its header) as checked records."""
     if not len(data):
         return _empty_table()
+    if data[-1] != 10:
+        data = memoryview(bytes(data) + b"\n")  # a last line without its newline is whole if its CRC says so
     arr = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(arr == 10)
     starts = np.concatenate(([0], newlines[:-1] + 1))
     ends = newlines
     keep = ends > starts  # blank lines are not records
-    if not keep.all() or _has_forbidden(raw, arr):
+    if not keep.all() or _has_forbidden(data, arr):
         return None  # the reference reader judges (and names) such lines
     if not _crc_ok(data, arr, starts, ends).all():
         return None  # rare: the reference reader names the damaged line exactly
@@ -88,49 +109,46 @@ def _file_table(raw: bytes, label: str) -> pa.Table | None:
         table = _parse(data)
     except pa.ArrowInvalid:
         return None
-    if table.num_rows != len(starts):
+    if table.num_rows != len(starts) or _broken(table).any():
         return None
-    table = table.drop_columns(["crc"])
-    table = table.append_column("source", pa.array([label] * table.num_rows, pa.string()).dictionary_encode())
-    return table.append_column("line", pa.array(np.arange(2, table.num_rows + 2)))
+    table = _clean_text(table.drop_columns(["crc"]))
+    table = table.append_column("source", pa.array([label] * table.num_rows, pa.string()))
+    return table.append_column("line", pa.array(np.arange(first_line, first_line + table.num_rows)))
 
 
 def _empty_table() -> pa.Table:
     fields = [pa.field(c, pa.large_string()) for c in FIELDS]
-    fields += [pa.field("source", pa.dictionary(pa.int32(), pa.string())), pa.field("line", pa.int64())]
+    fields += [pa.field("source", pa.string()), pa.field("line", pa.int64())]
     return pa.schema(fields).empty_table()
 
 
-def _clean_text(frame: pd.DataFrame) -> pd.DataFrame:
+def _clean_text(table: pa.Table) -> pa.Table:
     """Undo the store's escaping (\\n, \\\\) and formula guard (') where they occur: rarely."""
     for column in TEXT:
-        values = frame[column]
-        touched = values.str.contains("\\", regex=False) | values.str.startswith("'")
-        if touched.any():
-            frame.loc[touched, column] = values[touched].map(_unescape)
-    return frame
+        values = table[column].combine_chunks()
+        touched = pc.or_(pc.match_substring(values, "\\"), pc.starts_with(values, "'"))
+        if pc.any(touched).as_py():
+            fixed = [_unescape(v) for v in values.filter(touched).to_pylist()]
+            values = pc.replace_with_mask(values, touched, pa.array(fixed, values.type))
+            table = table.set_column(table.schema.get_field_index(column), column, values)
+    return table
 
 
-def read_frame(logs_dir: Path, label_root: Path | None = None) -> tuple[pd.DataFrame, list[Problem]]:
+def read_frame(
+    logs_dir: Path, label_root: Path | None = None, cache_dir: Path | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
     """Every complete record of the logs as one frame (string columns, plus `source`, `line`),
     and the problems of the lines that are not records. Falls back to the reference reader for
-    a file that is not plain UTF-8 with LF line ends, or has a damaged line."""
+    a file that is not plain UTF-8 with LF line ends, or has a line it does not accept.
+    `cache_dir` (a workspace's .anfang/frames): remember what was checked (framecache)."""
+    cache = FrameCache(cache_dir) if cache_dir else None
     tables, problems = [], []
     for path, raw in snapshot(logs_dir):
         label = path.relative_to(label_root).as_posix() if label_root else path.name
-        table = _file_table(raw, label) if isinstance(raw, bytes) else None
+        table = _file_table(raw, label, cache) if isinstance(raw, bytes) else None
         tables.append(table if table is not None else _reference_table(path, label, problems, raw))
     # arrow concatenation keeps the files' buffers as chunks: no copy of the whole store
-    table = pa.concat_tables(tables or [_empty_table()], promote_options="permissive")
-    broken = _broken(table)
-    frame = table.to_pandas()
-    frame["source"] = frame["source"].astype(str)
-    bad = ~frame["kind"].isin(KINDS) | ~frame["group"].str.fullmatch(r"\d+") | broken
-    if bad.any():
-        for row in frame[bad].itertuples():
-            problems.append(Problem(row.source, int(row.line), "该行无法识别，未作为记录读取", dropped=True))
-        frame = frame[~bad]
-    return _clean_text(frame), problems
+    return pa.concat_tables(tables or [_empty_table()]).to_pandas(), problems
 
 
 # model.RECORD_ID in the syntax of arrow's regex engine (RE2)
@@ -152,12 +170,13 @@ def _has_forbidden(data, arr: np.ndarray) -> bool:
 
 
 def _broken(table: pa.Table) -> np.ndarray:
-    """Rows that break the rules store.decode_line applies on top of the CRC: ids and refs of the
+    """Rows that break the rules store.decode_line applies on top of the CRC: known kinds and
+    groups written as numbers, ids and refs of the
     grammar model.RECORD_ID writes, user text within Excel's cell limit (forbidden characters
     sent the file to the reference reader already)."""
-    import pyarrow.compute as pc
-
     bad = pc.invert(pc.match_substring_regex(table["id"], _ID_PATTERN))
+    bad = pc.or_(bad, pc.invert(pc.is_in(table["kind"], pa.array(sorted(KINDS), pa.large_string()))))
+    bad = pc.or_(bad, pc.invert(pc.match_substring_regex(table["group"], r"^\d+$")))
     ref = table["ref"]
     bad = pc.or_(bad, pc.and_(pc.not_equal(ref, ""), pc.invert(pc.match_substring_regex(ref, _ID_PATTERN))))
     for column in TEXT:
@@ -175,7 +194,7 @@ def _reference_table(path: Path, label: str, problems: list[Problem], raw) -> pa
 def _records_table(records: list[Record]) -> pa.Table:
     rows = [record_values(r) for r in records]
     columns = {name: pa.array([row[i] for row in rows], pa.large_string()) for i, name in enumerate(FIELDS)}
-    columns["source"] = pa.array([r.source for r in records], pa.string()).dictionary_encode()
+    columns["source"] = pa.array([r.source for r in records], pa.string())
     columns["line"] = pa.array([r.line for r in records], pa.int64())
     return pa.table(columns)
 
@@ -183,6 +202,4 @@ def _records_table(records: list[Record]) -> pa.Table:
 def records_frame(records: list[Record]) -> pd.DataFrame:
     """A few records (one finding's lines, an import's known ids) as the frame read_frame makes,
     for the engine."""
-    frame = _records_table(records).to_pandas()
-    frame["source"] = frame["source"].astype(str)
-    return frame
+    return _records_table(records).to_pandas()

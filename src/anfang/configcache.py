@@ -10,10 +10,12 @@ in the file can run code); anything unreadable is a miss, never an error.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
 import zlib
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -23,7 +25,7 @@ from anfang.config import Campaign, Config, Group, Member, Office, Sector
 _CLASSES = {cls.__name__: cls for cls in (Campaign, Config, Group, Member, Office, Sector)}
 # Writes wait until the command has succeeded (flush_pending): a refused command changes no file,
 # caches included.
-_PENDING: dict[Path, object] = {}
+_PENDING: dict[Path, Callable[[Path], None]] = {}
 
 
 def cache_path(root: Path) -> Path:
@@ -110,14 +112,19 @@ def cached(root: Path, name: str, raw: bytes, build):
 
 
 def _write(path: Path, data) -> None:
-    _PENDING[path] = data
+    defer(path, lambda target: write_local_json(target, data))
+
+
+def defer(path: Path, write) -> None:
+    """Have `write(path)` run once the command has succeeded (the last one for a path wins)."""
+    _PENDING[path] = write
 
 
 def flush_pending() -> None:
     """Write the caches filled by a command that succeeded."""
     while _PENDING:
-        path, data = _PENDING.popitem()
-        write_local_json(path, data)
+        path, write = _PENDING.popitem()
+        write(path)
 
 
 def discard_pending() -> None:
@@ -125,12 +132,19 @@ def discard_pending() -> None:
 
 
 def write_local_json(path: Path, data) -> None:
-    """A file of .anfang/ (local, never synced), best effort and atomic: a read-only workspace or a
-    full disk just means no cache."""
+    """A JSON file of .anfang/ (local, never synced), best effort and atomic."""
+    write_local(path, lambda temp: temp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8"))
+
+
+def write_local(path: Path, write) -> None:
+    """A file of .anfang/, written by `write(temp)` then moved into place: best effort (a
+    read-only workspace, a full disk or a file where the folder should be just means no cache)
+    and atomic (a reader sees the old file or the new one, never half of one)."""
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        path.parent.mkdir(exist_ok=True)
-        temp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(temp)
         os.replace(temp, path)
     except OSError:
-        temp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            temp.unlink(missing_ok=True)

@@ -15,8 +15,8 @@ tests hold this engine equal to it on every field. Never imported on `anfang log
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -37,9 +37,10 @@ from anfang.model import (
 )
 
 
-@dataclass(frozen=True)
-class Finding:
-    """A finding (or a visit with none, hazard == "") as it stands on a date: plain values."""
+class Finding(NamedTuple):
+    """A finding (or a visit with none, hazard == "") as it stands on a date: plain values (a
+    named tuple: the reports build a hundred thousand of them, three times faster than a
+    frozen dataclass)."""
 
     id: str
     kind: str
@@ -94,7 +95,13 @@ DETAIL_COLUMNS = ["address", "hazard", "photos", "by", "source", "line"]
 
 
 def _dates(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values.where(values != ""), format="%Y-%m-%d")
+    """ISO date texts ("" for none) as datetimes, each distinct text parsed once (a campaign has a
+    few dozen dates and a million rows)."""
+    codes, texts = pd.factorize(values)
+    texts = pd.Series(texts, dtype=object)
+    parsed = pd.to_datetime(texts.where(texts != ""), format="%Y-%m-%d").to_numpy()
+    parsed = np.append(parsed, np.datetime64("NaT"))  # code -1 (a missing value) takes the last
+    return pd.Series(parsed[codes], index=values.index)
 
 
 def _site_keys(sites: pd.Series) -> np.ndarray:
@@ -258,7 +265,7 @@ def as_findings(rows: pd.DataFrame) -> list[Finding]:
         _days(rows["rectified"]), _days(rows["verified"]), rows["by"].tolist(), rows["recorded_at"].tolist(), rows["source"].tolist(),
         rows["line"].tolist(),
     )  # fmt: skip
-    return [Finding(*values) for values in zip(*columns, strict=True)]
+    return list(map(Finding._make, zip(*columns, strict=True)))
 
 
 def findings_of(frame: pd.DataFrame, rows: pd.DataFrame, amends: pd.DataFrame | None = None) -> list[Finding]:

@@ -8,7 +8,6 @@ rectified finding. Corrections (amend, void) fix the record itself and apply to 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 from anfang.engine import Finding, event_key
@@ -42,22 +41,21 @@ def apply_changes(record: Record, changes: list[Record], as_of: date) -> Finding
     )  # fmt: skip
     for change in sorted(changes, key=event_key):
         if change.kind == AMEND:
-            finding = replace(finding, **{name: getattr(change, name) for name in change.fields})
+            finding = finding._replace(**{name: getattr(change, name) for name in change.fields})
         elif change.date is None or change.date > as_of:
             continue
         elif change.kind == RECTIFY:
-            finding = replace(finding, rectified=finding.rectified or change.date)
+            finding = finding._replace(rectified=finding.rectified or change.date)
         elif change.kind == VERIFY and change.fields == (FAIL,):  # open again, from its date
-            finding = replace(finding, rectified=None, verified=None)
+            finding = finding._replace(rectified=None, verified=None)
         elif change.kind == VERIFY and change.fields == (PASS,) and finding.rectified:
-            finding = replace(finding, verified=finding.verified or change.date)
+            finding = finding._replace(verified=finding.verified or change.date)
         elif change.kind == HANDOVER:
-            finding = replace(
-                finding,
+            finding = finding._replace(
                 handover=change.handover,
                 handover_date=change.date,
                 deadline=change.deadline or finding.deadline,
             )
         elif change.kind == DEADLINE:
-            finding = replace(finding, deadline=change.deadline)
+            finding = finding._replace(deadline=change.deadline)
     return finding

@@ -221,11 +221,18 @@ def dump_json(data, compact: bool = False) -> str:
 
 def read_state_frame(app: App, strict: bool = False):
     """The logs column-wise (report, summary, overdue), with the warning for lines left out."""
-    from anfang.columnar import read_frame
-
-    frame, problems = read_frame(app.workspace.logs_dir, app.workspace.root)
+    frame, problems = read_logs_frame(app)
     warn_dropped(problems, strict)
     return frame
+
+
+def read_logs_frame(app: App):
+    """Every record column-wise and the problems of the lines that are not records; what was
+    checked is remembered in .anfang/frames (framecache)."""
+    from anfang.columnar import read_frame
+
+    root = app.workspace.root
+    return read_frame(app.workspace.logs_dir, root, root / ".anfang" / "frames")
 
 
 def warn_dropped(problems, strict: bool = False) -> None:

@@ -12,6 +12,7 @@ from anfang.cli.base import (
     deliver,
     dump_json,
     pass_app,
+    read_logs_frame,
     read_state_frame,
     save,
     strict_option,
@@ -80,10 +81,9 @@ def overdue(app: App, date_text: str | None, group: tuple[str, ...], fmt: str, s
 def check(app: App, date_text: str | None, as_json: bool) -> None:
     """检查配置和记录：残行、重号、引用不存在的编号、日期超出行动期；当日未报的组、暗访天数不足的组。"""
     from anfang.checks import CheckInput, run_checks
-    from anfang.columnar import read_frame
 
     day = app.date(date_text)
-    frame, problems = read_frame(app.workspace.logs_dir, app.workspace.root)
+    frame, problems = read_logs_frame(app)
     data = CheckInput(app.config, frame, problems, day, app.workspace.root)
     result = run_checks(data)
     from anfang.sites import refresh_open_sites
