@@ -62,6 +62,7 @@ def refresh_open_sites(root: Path, frame, config: Config, today: date, state=Non
     """The findings not rectified as of `today`, by site (the oldest SHOWN of each, and how many),
     for `anfang log` (best effort). Column-wise: a city's million findings take a few seconds.
     `state`: the engine's state as of `today`, when the caller has it already."""
+    import numpy as np
     import pandas as pd
 
     from anfang import dates
@@ -75,21 +76,25 @@ def refresh_open_sites(root: Path, frame, config: Config, today: date, state=Non
         & state["group"].isin([g.number for g in config.groups])
     ]
     rows = rows.sort_values(["date", "id"], kind="stable")
-    names = pd.Series(rows["site"].unique())
-    keys = rows["site"].map(dict(zip(names, names.map(site_key), strict=True)))
-    late = (pd.Timestamp(today) - rows["deadline"]).dt.days
-    waiting = (rows["handover"] != "") | rows["deadline"].notna()
+    codes, names = pd.factorize(rows["site"])
+    folded = [site_key(name) for name in names]  # each distinct name once
+    keys = pd.Series(
+        np.asarray(folded, dtype=object)[codes] if len(rows) else [], index=rows.index, dtype=object
+    )
+    counts = keys.value_counts(sort=False).to_dict()
+    shown = rows[keys.groupby(keys, sort=False).cumcount().to_numpy() < SHOWN]  # the oldest of each site
+    late = (pd.Timestamp(today) - shown["deadline"]).dt.days
+    waiting = (shown["handover"] != "") | shown["deadline"].notna()
     states = [
         f"逾期 {int(d)} 天" if d == d and d > 0 else ("整改中" if w else "未整改")
         for d, w in zip(late.tolist(), waiting.tolist(), strict=True)
     ]
+    shard_of = {key: _shard(key) for key in counts}
     shards: dict[str, dict[str, list]] = {f"{n:02x}.json": {} for n in range(SHARDS)}
-    for key, finding_id, day, state_text in zip(keys, rows["id"], rows["date"].dt.strftime("%Y-%m-%d"), states,
-                                                strict=True):  # fmt: skip
-        entry = shards[_shard(key)].setdefault(key, [0, []])
-        entry[0] += 1
-        if len(entry[1]) < SHOWN:
-            entry[1].append([finding_id, day, state_text])
+    for key, finding_id, day, state_text in zip(keys[shown.index].tolist(), shown["id"].tolist(),
+                                                shown["date"].dt.strftime("%Y-%m-%d").tolist(), states, strict=True):  # fmt: skip
+        entry = shards[shard_of[key]].setdefault(key, [counts[key], []])
+        entry[1].append([finding_id, day, state_text])
     refreshed = dates.now().isoformat(timespec="minutes")
     folder = open_sites_dir(root)
     for name, sites in shards.items():
