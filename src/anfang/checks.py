@@ -16,7 +16,7 @@ import pandas as pd
 
 from anfang.config import Config
 from anfang.dates import month_day
-from anfang.engine import findings_of, state_as_of
+from anfang.engine import findings_of, is_in, state_as_of
 from anfang.errors import Problem
 from anfang.model import AMEND, HANDOVER, OBSERVATIONS, VOID
 
@@ -57,7 +57,7 @@ def check_duplicate_ids(data: CheckInput) -> list[Problem]:
     repeated = frame["id"].duplicated(keep="first")
     if not repeated.any():
         return []
-    firsts = frame[~repeated & frame["id"].isin(frame.loc[repeated, "id"])]
+    firsts = frame[~repeated & is_in(frame["id"], frame.loc[repeated, "id"])]
     first_at = dict(zip(firsts["id"], firsts["source"] + ":" + firsts["line"].astype(str), strict=True))
     later = frame[repeated]
     return [

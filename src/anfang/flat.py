@@ -107,65 +107,99 @@ def _yes_no(value: bool) -> str:
 def _process_texts(frame, observations) -> dict[str, str]:
     """整改过程 of each observation (their frame rows): the visit day's state, then every
     handover, deadline move, rectification and 复查 in the order the engine applies them."""
-    from anfang.engine import ORDER
+    from anfang.engine import ORDER, is_in
 
-    steps: dict[str, list[Event]] = {}
+    is_step = frame["kind"].isin(["handover", "deadline", "rectify", "verify"]).to_numpy()
+    columns = ["ref", "kind", "date", "handover", "deadline", "reason", "fields", *ORDER[1:]]
+    events = frame.loc[is_step, columns]
+    events = events[is_in(events["ref"], observations["id"])].sort_values(ORDER, kind="stable")
+    known: dict[tuple, str] = {}  # the same step (a date, a department…) recurs on many findings
+
+    def step(day: str, kind: str, department: str = "", due: str = "", note: str = "") -> str:
+        key = (day, kind, department, due, note)
+        if key not in known:
+            due_day = date.fromisoformat(due) if due else None
+            known[key] = process_text([Event(date.fromisoformat(day), kind, department, due_day, note)])
+        return known[key]
+
+    parts: dict[str, list[str]] = {}
     own_columns = ("id", "date", "handover", "deadline", "rectified")
     for oid, day, department, due, fixed in zip(
         *(observations[c].tolist() for c in own_columns), strict=True
     ):
-        own = steps.setdefault(oid, [])
-        when = date.fromisoformat(day)
+        own = parts[oid] = []  # what the finding's own record says happened on its visit day
         if department:
-            own.append(Event(when, "handover", department, date.fromisoformat(due) if due else None))
+            own.append(step(day, "handover", department, due))
         elif due:
-            own.append(Event(when, "deadline", deadline=date.fromisoformat(due)))
+            own.append(step(day, "deadline", due=due))
         if fixed:
-            own.append(Event(when, "rectify"))
-    events = frame[
-        frame["kind"].isin(["handover", "deadline", "rectify", "verify"]) & frame["ref"].isin(steps)
-    ]
-    events = events.sort_values(ORDER, kind="stable")
-    columns = ("ref", "kind", "date", "handover", "deadline", "reason", "fields")
+            own.append(step(day, "rectify"))
     for ref, kind, day, department, due, note, result in zip(
-        *(events[c].tolist() for c in columns), strict=True
+        *(events[c].tolist() for c in columns[:7]), strict=True
     ):
-        kind = result if kind == "verify" else kind  # 复查: "pass" or "fail"
-        due_day = date.fromisoformat(due) if due else None
-        steps[ref].append(Event(date.fromisoformat(day), kind, department, due_day, note))
-    return {oid: process_text(own) for oid, own in steps.items()}
+        parts[ref].append(
+            step(day, result if kind == "verify" else kind, department, due, note)
+        )  # 复查: pass/fail
+    return {oid: "；".join(own) for oid, own in parts.items()}  # process_text joins its steps so
 
 
-EXPORT_CHUNK = 20_000  # rows turned into values at a time: a million-row export stays within memory
+EXPORT_CHUNK = 50_000  # rows turned into values at a time: a million-row export stays within memory
+_DATE_COLUMNS = ("日期", "交办日期", "整改期限", "整改完成日期")
 
 
-def export_rows(frame, config: Config) -> Iterator[dict]:
-    """Every visit and finding that is not voided, in its current state, by date then id; records
-    of groups groups.yaml does not know are left out (anfang check names them). Yielded a chunk
-    at a time."""
-    from anfang.engine import as_findings, state_as_of, with_details
+def export_table(frame, config: Config):
+    """The export's rows as one frame of EXPORT_COLUMNS (text, and datetimes with NaT for none):
+    every visit and finding that is not voided, in its current state, by date then id; records
+    of groups groups.yaml does not know are left out (anfang check names them). Built column-wise:
+    a million rows in seconds."""
+    import numpy as np
+    import pandas as pd
+
+    from anfang.engine import state_as_of, with_details
 
     state = state_as_of(frame, date.max)
     state = state[state["group"].isin([g.number for g in config.groups])]
     rows = with_details(frame, state.sort_values(["date", "group", "recorded_at", "id"], kind="stable"))
     originals = frame.loc[rows["row"], ["id", "kind", "date", "handover", "deadline", "rectified"]]
-    process = _process_texts(frame, originals[originals["kind"] == "finding"])
+    process = _process_texts(frame, originals[(originals["kind"] == "finding").to_numpy()])
     del originals
-    names = {g.number: g.name for g in config.groups}
-    for start in range(0, len(rows), EXPORT_CHUNK):
-        yield from _export_chunk(as_findings(rows.iloc[start : start + EXPORT_CHUNK]), names, process)
+    found = rows["is_finding"].to_numpy()
+
+    def yes_no(column: str) -> np.ndarray:
+        return np.where(found, np.where(rows[column].to_numpy(), "是", "否"), "")
+
+    columns = {
+        "编号": rows["id"], "组别": rows["group"].map({g.number: g.name for g in config.groups}),
+        "日期": rows["date"], "县（市、区）": rows["county"], "镇（街道）": rows["town"], "行业领域": rows["sector"],
+        "企业（场所）名称": rows["site"], "地址": rows["address"], "问题隐患内容": rows["hazard"],
+        "是否为重大": yes_no("major"), "是否留存影像资料": yes_no("evidence"), "交办情况": rows["handover"],
+        "交办日期": rows["handover_date"], "整改期限": rows["deadline"], "整改完成日期": rows["rectified"],
+        "整改过程": rows["id"].map(process).fillna(""),
+    }  # fmt: skip
+    return pd.DataFrame({name: pd.Series(values, index=rows.index) if isinstance(values, np.ndarray) else values
+                         for name, values in columns.items()})  # fmt: skip
 
 
-def _export_chunk(findings: list, names: dict[int, str], process: dict[str, str]) -> Iterator[dict]:
-    for f in findings:  # the engine's values, converted column by column
-        found = f.is_finding
-        yield {
-            "编号": f.id, "组别": names[f.group], "日期": f.date, "县（市、区）": f.county, "镇（街道）": f.town,
-            "行业领域": f.sector, "企业（场所）名称": f.site, "地址": f.address, "问题隐患内容": f.hazard,
-            "是否为重大": _yes_no(f.major) if found else "", "是否留存影像资料": _yes_no(f.evidence) if found else "",
-            "交办情况": f.handover, "交办日期": f.handover_date, "整改期限": f.deadline, "整改完成日期": f.rectified,
-            "整改过程": process.get(f.id, ""),
-        }  # fmt: skip
+def export_rows(frame, config: Config) -> Iterator[dict]:
+    """export_table's rows as dicts (dates as date objects, None for none), a chunk at a time."""
+    from anfang.engine import _days
+
+    table = export_table(frame, config)
+    for start in range(0, len(table), EXPORT_CHUNK):
+        chunk = table.iloc[start : start + EXPORT_CHUNK]
+        columns = [_days(chunk[c]) if c in _DATE_COLUMNS else chunk[c].tolist() for c in EXPORT_COLUMNS]
+        yield from (dict(zip(EXPORT_COLUMNS, values, strict=True)) for values in zip(*columns, strict=True))
+
+
+def export_csv_chunks(frame, config: Config) -> Iterator[list[list[str]]]:
+    """export_table as the export CSV's cells (ISO dates, "" for none), column lists a chunk at
+    a time; text is made safe for spreadsheets by the caller (tables.csv_columns)."""
+    from anfang.engine import iso_dates
+
+    table = export_table(frame, config)
+    for start in range(0, len(table), EXPORT_CHUNK):
+        chunk = table.iloc[start : start + EXPORT_CHUNK]
+        yield [iso_dates(chunk[c]) if c in _DATE_COLUMNS else chunk[c] for c in EXPORT_COLUMNS]
 
 
 # -- import --------------------------------------------------------------------------------

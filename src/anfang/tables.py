@@ -16,6 +16,32 @@ def _safe(cell) -> str:
     return neutralize(text) if text and text[0] in _GUARDED else text
 
 
+def csv_columns(headers: list[str], chunks: Iterable[list], bom: bool = False) -> str:
+    """csv_text for column-wise data: each chunk a list of columns (pandas Series of text, or
+    lists of str); a cell that could run as a formula is found per column at once and made
+    safe by the same rule (_safe)."""
+    import pandas as pd
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(headers)
+    pattern = "^[" + "".join(sorted(_GUARDED)).replace("-", "\\-") + "]"
+    for columns in chunks:
+        cells = []
+        for column in columns:
+            if isinstance(column, pd.Series):
+                guarded = column.str.contains(pattern, regex=True).to_numpy().nonzero()[0].tolist()
+                texts = column.tolist()
+            else:
+                texts = column
+                guarded = [i for i, text in enumerate(texts) if text[:1] in _GUARDED]
+            for i in guarded:
+                texts[i] = _safe(texts[i])
+            cells.append(texts)
+        writer.writerows(zip(*cells, strict=True))
+    return ("\ufeff" if bom else "") + buffer.getvalue()
+
+
 def csv_text(headers: list[str], rows: Iterable[list], bom: bool = False) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
@@ -29,15 +28,14 @@ from anfang.options import date_option, format_option, group_option, output_opti
 @pass_app
 def export(app: App, fmt: str, output: str | None) -> None:
     """导出全部检查记录（每条问题隐患一行，未发现问题的场所也一行），按当前状态。"""
-    from anfang.flat import EXPORT_COLUMNS, export_rows
+    from anfang.flat import EXPORT_COLUMNS, export_csv_chunks, export_rows
 
-    rows = export_rows(read_state_frame(app), app.config)
+    frame = read_state_frame(app)
     name = f"暗访记录-{today().isoformat()}.{fmt}"
     if fmt == "csv":
-        from anfang.tables import csv_text
+        from anfang.tables import csv_columns
 
-        table = ([_csv_cell(row[c]) for c in EXPORT_COLUMNS] for row in rows)
-        text = csv_text(EXPORT_COLUMNS, table, bom=True)
+        text = csv_columns(EXPORT_COLUMNS, export_csv_chunks(frame, app.config), bom=True)
         if output is None:
             click.echo(text, nl=False)
         else:
@@ -45,11 +43,8 @@ def export(app: App, fmt: str, output: str | None) -> None:
     else:
         from anfang.render.export_excel import export_workbook
 
-        announce(save(export_workbook(list(rows)), output or app.workspace.reports_dir, name))
-
-
-def _csv_cell(value) -> str:
-    return value.isoformat() if isinstance(value, date) else (value or "")
+        rows = list(export_rows(frame, app.config))
+        announce(save(export_workbook(rows), output or app.workspace.reports_dir, name))
 
 
 @cli.command(name="import")
