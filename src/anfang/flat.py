@@ -174,7 +174,7 @@ def export_table(frame, config: Config):
         "企业（场所）名称": rows["site"], "地址": rows["address"], "问题隐患内容": rows["hazard"],
         "是否为重大": yes_no("major"), "是否留存影像资料": yes_no("evidence"), "交办情况": rows["handover"],
         "交办日期": rows["handover_date"], "整改期限": rows["deadline"], "整改完成日期": rows["rectified"],
-        "整改过程": rows["id"].map(process).fillna(""),
+        "整改过程": pd.Series([process.get(i, "") for i in rows["id"].tolist()], index=rows.index, dtype="str"),
     }  # fmt: skip
     return pd.DataFrame({name: pd.Series(values, index=rows.index) if isinstance(values, np.ndarray) else values
                          for name, values in columns.items()})  # fmt: skip

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import mmap
 import os
 import re
 import zlib
@@ -218,6 +219,47 @@ def snapshot(logs_dir: Path) -> list[tuple[Path, bytes | OSError]]:
     """Every log's bytes, read while a shared lock is held on all of them at once, so a reader
     sees a multi-file import either whole or not at all. What an import that died left behind
     (its journal names each file's length before it) is not part of the logs and is cut off."""
+    with _locked_logs(logs_dir) as opened:
+        return [(path, fd if isinstance(fd, OSError) else _read(fd, length)) for path, fd, length in opened]
+
+
+def _read(fd: int, length: int) -> bytes:
+    """The first `length` bytes of the file (pread returns at most about 2 GB at a time)."""
+    parts, done = [], 0
+    while done < length:
+        part = os.pread(fd, length - done, done)
+        if not part:
+            break
+        parts.append(part)
+        done += len(part)
+    return b"".join(parts)
+
+
+@contextlib.contextmanager
+def mapped_snapshot(logs_dir: Path) -> Iterator[list[tuple[Path, bytes | mmap.mmap | OSError]]]:
+    """snapshot as memory maps, valid (and the shared locks held) inside the `with`: a scan for
+    a few lines need not copy a large store into memory first."""
+    with _locked_logs(logs_dir) as opened, contextlib.ExitStack() as maps:
+        yield [
+            (path, fd if isinstance(fd, OSError) else _mapped(fd, length, maps))
+            for path, fd, length in opened
+        ]
+
+
+def _mapped(fd: int, length: int, maps: contextlib.ExitStack) -> bytes | mmap.mmap:
+    if not length:
+        return b""
+    try:
+        return maps.enter_context(mmap.mmap(fd, length, access=mmap.ACCESS_READ))
+    except (OSError, ValueError):  # a file system without mmap: read it
+        return _read(fd, length)
+
+
+@contextlib.contextmanager
+def _locked_logs(logs_dir: Path) -> Iterator[list[tuple[Path, int | OSError, int]]]:
+    """Every log open with a shared lock (taken on all at once), and the length of it that is
+    part of the logs (the import journal honoured); files an unfinished import created are left
+    out."""
     opened: list[tuple[Path, int | OSError]] = []
     try:
         for path in log_files(logs_dir):
@@ -231,18 +273,17 @@ def snapshot(logs_dir: Path) -> list[tuple[Path, bytes | OSError]]:
             opened.append((path, fd))
             _lock(fd, exclusive=False)
         journal = read_journal(logs_dir)
-        result: list[tuple[Path, bytes | OSError]] = []
+        result: list[tuple[Path, int | OSError, int]] = []
         for path, fd in opened:
             if isinstance(fd, OSError):
-                result.append((path, fd))
+                result.append((path, fd, 0))
                 continue
             limit = journal.get(path.name, -1) if journal else -1
             if limit is None:
                 continue  # created by the unfinished import
-            with os.fdopen(os.dup(fd), "rb") as handle:
-                raw = handle.read() if limit < 0 else handle.read(limit)
-            result.append((path, raw))
-        return result
+            size = os.fstat(fd).st_size
+            result.append((path, fd, size if limit < 0 else min(limit, size)))
+        yield result
     finally:
         for _, fd in opened:
             if isinstance(fd, int):
@@ -261,7 +302,7 @@ def _read_locked(path: Path) -> bytes:
 
 
 def _encoding_of(raw: bytes) -> str:
-    if raw.startswith(BOM):
+    if raw[: len(BOM)] == BOM:  # raw may be a memory map (no startswith)
         return "utf-8"
     complete = raw[: raw.rfind(b"\n") + 1]
     try:
@@ -341,7 +382,9 @@ def _lines_with(raw: bytes, label: str, record_id: str, contents: LogContents) -
             line_start = raw.rfind(b"\n", 0, start) + 1
             line_end = raw.find(b"\n", end)
             line_end = len(raw) if line_end < 0 else line_end
-            number = raw.count(b"\n", 0, line_start) + 1
+            number = (
+                raw.count(b"\n", 0, line_start) if isinstance(raw, bytes) else raw[:line_start].count(b"\n")
+            ) + 1
             if number > 1:
                 encoding = encoding or _encoding_of(raw)
                 try:
@@ -382,9 +425,10 @@ def records_about(files: list[tuple[str, bytes | OSError]], record_id: str) -> L
 
 def read_records_about(logs_dir: Path, record_id: str, label_root: Path | None = None) -> LogContents:
     """records_about over a snapshot of the logs (shared locks, the journal honoured)."""
-    files = [(path.relative_to(label_root).as_posix() if label_root else path.name, raw)
-             for path, raw in snapshot(logs_dir)]  # fmt: skip
-    return records_about(files, record_id)
+    with mapped_snapshot(logs_dir) as mapped:
+        files = [(path.relative_to(label_root).as_posix() if label_root else path.name, raw)
+                 for path, raw in mapped]  # fmt: skip
+        return records_about(files, record_id)
 
 
 # -- the import journal: all-or-nothing appends across several logs -------------------------
@@ -451,11 +495,9 @@ class LogTransaction:
 
     def records_about(self, record_id: str) -> LogContents:
         """store.records_about under the transaction's locks."""
-        files = []
-        for path, fd in self.fds.items():
-            size = os.fstat(fd).st_size
-            files.append((path.name, os.pread(fd, size, 0) if size else b""))
-        return records_about(files, record_id)
+        with contextlib.ExitStack() as maps:
+            files = [(path.name, _mapped(fd, os.fstat(fd).st_size, maps)) for path, fd in self.fds.items()]
+            return records_about(files, record_id)
 
     def append(self, path: Path, build: Callable[[int], list[Record]]) -> list[Record]:
         """Append `build(next_sequence)` to `path` (one of the targets), journaled."""
