@@ -68,6 +68,12 @@ def median_of(runs: int, cmd, allowed: tuple[int, ...] = (0,)) -> tuple[float, f
     return statistics.median(r[0] for r in results), max(r[1] for r in results)
 
 
+def uncached(ws: Path, cmd: list[str]) -> list[str]:
+    """cmd, run as the first read of the logs (after an upgrade, or an edited log): no cache."""
+    shutil.rmtree(ws / ".anfang" / "frames", ignore_errors=True)
+    return cmd
+
+
 def anfang(ws: Path, *args: str) -> list[str]:
     return [PY, "-m", "anfang", "--workspace", str(ws), *args]
 
@@ -132,6 +138,14 @@ def main() -> None:
     city = ensure(args.work, "campaign-2000", 2_000)
     day = ensure(args.work, "campaign-22000", 22_000)  # about 1,000 findings a day
     ensure(args.work, "campaign-200000", 200_000, flat=True)
+    for ws in (
+        big,
+        city,
+        day,
+    ):  # what a first read checked is remembered (.anfang/frames): as on any later day
+        subprocess.run(
+            anfang(ws, "list", "--group", "1", "--format", "json"), stdout=subprocess.DEVNULL, env=ENV
+        )
     scratch = args.work / f"scratch-{big_n}"  # the commands that write get a copy
     shutil.rmtree(scratch, ignore_errors=True)
     shutil.copytree(big, scratch)
@@ -157,6 +171,10 @@ def main() -> None:
         extra = ["--until", DAY] if command == "summary" else ["--date", DAY]
         judged(f"{command} --format json", anfang(big, command, *extra, "--format", "json", *(
             ["--output", out] if command != "overdue" else [])), limit, floor, "F")  # fmt: skip
+    cold_t, cold_mb = median_of(runs, lambda i: uncached(scratch, anfang(scratch, "report", "--date", DAY,
+                                                                        "--format", "json", "--output", out)))  # fmt: skip
+    rows.append(("report --format json, first read (no .anfang/frames)", "(for scale)",
+                 f"{cold_t:.2f} s, {cold_mb:.0f} MB", f"{cold_t / floor:.2f} ×", None))  # fmt: skip
     judged("list --group 1 --date D --format json",
            anfang(big, "list", "--group", "1", "--date", DAY, "--format", "json"), 2, floor, "F")  # fmt: skip
     judged(
