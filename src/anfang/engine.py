@@ -248,11 +248,12 @@ def _apply_amendments(
     if amends.empty:
         return obs
     amends = amends.sort_values(ORDER, kind="stable")
+    fields = [set(text.split(";")) for text in amends["fields"].tolist()]
     for name in names:
-        changed = amends[amends["fields"].str.split(";").map(lambda names, n=name: n in names)]
-        obs[name] = _override(
-            obs, ids, changed.drop_duplicates("ref", keep="last").set_index("ref")[name], name
-        )
+        named = np.fromiter((name in f for f in fields), dtype=bool, count=len(fields))
+        if named.any():  # most fields are never corrected
+            changed = amends[named].drop_duplicates("ref", keep="last").set_index("ref")[name]
+            obs[name] = _override(obs, ids, changed, name)
     return obs
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from anfang.config import Config, Group
@@ -89,34 +90,37 @@ class Report:
         return [f for g in self.groups for f in g.findings if f.major]
 
 
-def _places(today: pd.DataFrame) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    places: dict[str, dict[str, None]] = {}
-    for county, town in today.sort_values(["recorded_at", "id"])[["county", "town"]].itertuples(index=False):
-        places.setdefault(county, {}).setdefault(town, None)
-    return tuple((county, tuple(towns)) for county, towns in places.items())
+def _places(today: pd.DataFrame) -> dict[int, tuple[tuple[str, tuple[str, ...]], ...]]:
+    """Per group, the day's counties and their towns in the order they were recorded."""
+    places: dict[int, dict[str, dict[str, None]]] = {}
+    rows = today.sort_values(["recorded_at", "id"])
+    for group, county, town in zip(rows["group"].tolist(), rows["county"].tolist(), rows["town"].tolist(),
+                                   strict=True):  # fmt: skip
+        places.setdefault(group, {}).setdefault(county, {}).setdefault(town, None)
+    return {g: tuple((county, tuple(towns)) for county, towns in by.items()) for g, by in places.items()}
 
 
 def _figures_by_group(rows: pd.DataFrame, numbers: list[int]) -> dict[int, Figures]:
     """Figures per group; sites are counted per day and summed (a site visited on two days
     counts twice, as the daily reports add up). Works on the few columns it needs."""
-    sites = (
-        rows[["group", "date", "site_key"]]
-        .groupby(["group", "date"])["site_key"]
-        .nunique()
-        .groupby("group")
-        .sum()
-    )
-    found = rows.loc[rows["is_finding"], ["group", "major", "rectified", "verified", "handover"]]
-    found = found.assign(handed=found["handover"] != "", fixed=found["rectified"].notna(),
-                         closed=found["verified"].notna(), waiting=found["rectified"].notna() & found["verified"].isna())  # fmt: skip
-    counts = found.groupby("group").agg(hazards=("major", "size"), major=("major", "sum"),
-                                        rectified=("fixed", "sum"), handed_over=("handed", "sum"),
-                                        verified=("closed", "sum"), awaiting=("waiting", "sum"))  # fmt: skip
-    empty = pd.Series(0, index=counts.columns)
-    return {
-        n: Figures(int(sites.get(n, 0)), *(int(v) for v in (counts.loc[n] if n in counts.index else empty)))
-        for n in numbers
-    }
+    size = max([*numbers, 0]) + 1  # rows hold only groups of `numbers`
+
+    def per_group(groups: np.ndarray, flags=None) -> np.ndarray:
+        return np.bincount(groups, weights=flags, minlength=size).astype(int)
+
+    sites = per_group(rows[["group", "date", "site_key"]].drop_duplicates()["group"].to_numpy())
+    found = rows[rows["is_finding"].to_numpy()]
+    group = found["group"].to_numpy()
+    fixed, closed = found["rectified"].notna().to_numpy(), found["verified"].notna().to_numpy()
+    counts = [
+        per_group(group),  # hazards
+        per_group(group, found["major"].to_numpy()),
+        per_group(group, fixed),  # rectified (closed ones included)
+        per_group(group, (found["handover"] != "").to_numpy()),
+        per_group(group, closed),  # verified
+        per_group(group, fixed & ~closed),  # awaiting verification
+    ]
+    return {n: Figures(int(sites[n]), *(int(c[n]) for c in counts)) for n in numbers}
 
 
 def build_report(frame: pd.DataFrame, config: Config, day: date, groups: list[int] | None = None) -> Report:
@@ -133,6 +137,7 @@ def build_report(frame: pd.DataFrame, config: Config, day: date, groups: list[in
     for finding in findings_of(frame, found_today, amends):  # texts fetched once for every group
         by_group[finding.group].append(finding)
     reports = []
+    places = _places(today)
     for number in numbers:
         reports.append(
             GroupReport(
@@ -140,7 +145,7 @@ def build_report(frame: pd.DataFrame, config: Config, day: date, groups: list[in
                 day=daily[number],
                 to_date=to_date[number],
                 days_on_site=int(days_on_site.get(number, 0)),
-                places=_places(today[today["group"] == number]),
+                places=places.get(number, ()),
                 findings=tuple(by_group[number]),
             )
         )
