@@ -74,6 +74,36 @@ def test_export_csv_shape(demo):
     assert by_id["G2-20200327-002"]["行业领域"] == "寄递物流"  # the amended value
 
 
+def test_an_export_that_fails_half_way_leaves_the_old_file(demo, tmp_path, monkeypatch):
+    """The CSV is written as it is made (a large campaign is never whole in memory); a failure
+    after the first rows (here the disk filling up) keeps the old file and leaves no temporary."""
+    from anfang import flat
+
+    path = tmp_path / "all.csv"
+    path.write_text("上次的导出\n", encoding="utf-8")
+    real = flat.export_csv_chunks
+
+    def failing(frame, config):
+        yield next(real(frame, config))
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(flat, "export_csv_chunks", failing)
+    monkeypatch.setattr(flat, "EXPORT_CHUNK", 5)  # several chunks from the example
+    result = invoke(demo, "export", "--output", str(path))
+    assert result.exit_code == 1, result.output
+    assert "无法写入" in result.output and "Traceback" not in result.output
+    assert path.read_text(encoding="utf-8") == "上次的导出\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["all.csv", "demo"]
+
+
+def test_export_in_chunks_is_the_same_file(demo, monkeypatch):
+    from anfang import flat
+
+    whole = invoke(demo, "export").stdout
+    monkeypatch.setattr(flat, "EXPORT_CHUNK", 4)
+    assert invoke(demo, "export").stdout == whole
+
+
 def test_export_xlsx_typed_dates_filter_and_frozen_header(demo, tmp_path):
     path = tmp_path / "e.xlsx"
     invoke(demo, "export", "--format", "xlsx", "--output", str(path))

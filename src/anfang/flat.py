@@ -122,25 +122,32 @@ def _process_texts(frame, observations) -> dict[str, str]:
             known[key] = process_text([Event(date.fromisoformat(day), kind, department, due_day, note)])
         return known[key]
 
-    parts: dict[str, list[str]] = {}
+    later = set(events["ref"].tolist())
+    texts: dict[str, str] = {}
+    pending: dict[str, list[str]] = {}  # the findings with later steps, completed below
     own_columns = ("id", "date", "handover", "deadline", "rectified")
     for oid, day, department, due, fixed in zip(
         *(observations[c].tolist() for c in own_columns), strict=True
     ):
-        own = parts[oid] = []  # what the finding's own record says happened on its visit day
+        own = []  # what the finding's own record says happened on its visit day
         if department:
             own.append(step(day, "handover", department, due))
         elif due:
             own.append(step(day, "deadline", due=due))
         if fixed:
             own.append(step(day, "rectify"))
+        if oid in later:
+            pending[oid] = own
+        else:
+            texts[oid] = "；".join(own)  # process_text joins its steps so
     for ref, kind, day, department, due, note, result in zip(
         *(events[c].tolist() for c in columns[:7]), strict=True
     ):
-        parts[ref].append(
+        pending[ref].append(
             step(day, result if kind == "verify" else kind, department, due, note)
         )  # 复查: pass/fail
-    return {oid: "；".join(own) for oid, own in parts.items()}  # process_text joins its steps so
+    texts.update((oid, "；".join(own)) for oid, own in pending.items())
+    return texts
 
 
 EXPORT_CHUNK = 50_000  # rows turned into values at a time: a million-row export stays within memory

@@ -10,6 +10,7 @@ import contextlib
 import os
 import re
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 
 from anfang.errors import AnfangError, os_reason
@@ -39,13 +40,20 @@ def _remove_stale_temps(path: Path) -> None:
                     sibling.unlink()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def _write_all(handle, data: bytes | Iterable[bytes]) -> None:
+    for chunk in (data,) if isinstance(data, bytes) else data:
+        handle.write(chunk)
+
+
+def write_atomic(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """`data`: the bytes, or pieces of them made one at a time (a large export never has to be
+    whole in memory); a failure while making them leaves the old file."""
     tmp = _temp_name(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         _remove_stale_temps(path)
         with open(tmp, "xb") as handle:
-            handle.write(data)
+            _write_all(handle, data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -59,7 +67,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def write_output(target: Path, data: bytes, protected: Path | None = None) -> Path:
+def write_output(target: Path, data: bytes | Iterable[bytes], protected: Path | None = None) -> Path:
     """Write a command's output to `target` as a careful user expects:
 
     - a regular file (or a new name) is replaced atomically; a symlink is followed, so the file
@@ -83,7 +91,7 @@ def write_output(target: Path, data: bytes, protected: Path | None = None) -> Pa
             raise AnfangError(f"{target} 是一个目录")
         try:
             with open(target, "wb") as handle:
-                handle.write(data)
+                _write_all(handle, data)
         except OSError as exc:
             raise AnfangError(f"无法写入 {target}：{os_reason(exc)}") from None
         return target

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from anfang.textsafe import neutralize
 
@@ -16,14 +16,15 @@ def _safe(cell) -> str:
     return neutralize(text) if text and text[0] in _GUARDED else text
 
 
-def csv_columns(headers: list[str], chunks: Iterable[list], bom: bool = False) -> str:
-    """csv_text for column-wise data: each chunk a list of columns (pandas Series of text, or
-    lists of str); a cell that could run as a formula is found per column at once and made
-    safe by the same rule (_safe)."""
+def csv_columns(headers: list[str], chunks: Iterable[list], bom: bool = False) -> Iterator[str]:
+    """csv_text for column-wise data, a piece of text per chunk: each chunk a list of columns
+    (pandas Series of text, or lists of str); a cell that could run as a formula is found per
+    column at once and made safe by the same rule (_safe)."""
     import pandas as pd
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff" if bom else "")
     writer.writerow(headers)
     pattern = "^[" + "".join(sorted(_GUARDED)).replace("-", "\\-") + "]"
     for columns in chunks:
@@ -39,7 +40,11 @@ def csv_columns(headers: list[str], chunks: Iterable[list], bom: bool = False) -
                 texts[i] = _safe(texts[i])
             cells.append(texts)
         writer.writerows(zip(*cells, strict=True))
-    return ("\ufeff" if bom else "") + buffer.getvalue()
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.tell():
+        yield buffer.getvalue()  # the header of an empty table
 
 
 def csv_text(headers: list[str], rows: Iterable[list], bom: bool = False) -> str:

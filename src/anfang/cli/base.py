@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -200,7 +201,7 @@ def emit(text: str, output: str | None, default_name: str) -> Path | None:
     return save(text.encode("utf-8"), output, default_name)
 
 
-def save(data: bytes, output: str | Path, default_name: str) -> Path:
+def save(data: bytes | Iterable[bytes], output: str | Path, default_name: str) -> Path:
     """Write atomically to `output`: a file, or a folder (existing, or written with a trailing
     slash, or a Path given as the default folder) that gets `default_name`."""
     from anfang.output import write_output

@@ -35,11 +35,12 @@ def export(app: App, fmt: str, output: str | None) -> None:
     if fmt == "csv":
         from anfang.tables import csv_columns
 
-        text = csv_columns(EXPORT_COLUMNS, export_csv_chunks(frame, app.config), bom=True)
+        pieces = csv_columns(EXPORT_COLUMNS, export_csv_chunks(frame, app.config), bom=True)
         if output is None:
-            click.echo(text, nl=False)
-        else:
-            announce(save(text.encode("utf-8"), output, name))
+            for piece in pieces:
+                click.echo(piece, nl=False)
+        else:  # written as it is made: a million rows are never whole in memory
+            announce(save((piece.encode("utf-8") for piece in pieces), output, name))
     else:
         from anfang.render.export_excel import export_workbook
 
