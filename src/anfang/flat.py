@@ -44,19 +44,23 @@ class Event:
 
 
 def process_text(events: list[Event]) -> str:
-    parts = []
-    for e in events:
-        if e.kind == "handover":
-            parts.append(f"{e.date} 交办{e.department}" + (f"，期限{e.deadline}" if e.deadline else ""))
-        elif e.kind == "deadline":
-            parts.append(f"{e.date} 期限{e.deadline}")
-        elif e.kind == "rectify":
-            details = [f"措施：{e.note}"] * bool(e.note) + [f"责任人：{e.department}"] * bool(e.department)
-            parts.append(f"{e.date} 整改完成" + (f"（{'；'.join(details)}）" if details else ""))
-        else:
-            verdict = "复查通过" if e.kind == "pass" else "复查不通过"
-            parts.append(f"{e.date} {verdict}" + (f"（{e.note}）" if e.note else ""))
-    return "；".join(parts)
+    return STEP_SEPARATOR.join(map(step_text, events))
+
+
+STEP_SEPARATOR = "；"
+
+
+def step_text(e: Event) -> str:
+    """One step of 整改过程 (parse_process reads it back)."""
+    if e.kind == "handover":
+        return f"{e.date} 交办{e.department}" + (f"，期限{e.deadline}" if e.deadline else "")
+    if e.kind == "deadline":
+        return f"{e.date} 期限{e.deadline}"
+    if e.kind == "rectify":
+        details = [f"措施：{e.note}"] * bool(e.note) + [f"责任人：{e.department}"] * bool(e.department)
+        return f"{e.date} 整改完成" + (f"（{'；'.join(details)}）" if details else "")
+    verdict = "复查通过" if e.kind == "pass" else "复查不通过"
+    return f"{e.date} {verdict}" + (f"（{e.note}）" if e.note else "")
 
 
 _STEP = re.compile(
@@ -106,7 +110,8 @@ def _yes_no(value: bool) -> str:
 
 def _process_texts(frame, observations) -> dict[str, str]:
     """整改过程 of each observation (their frame rows): the visit day's state, then every
-    handover, deadline move, rectification and 复查 in the order the engine applies them."""
+    handover, deadline move, rectification and 复查 in the order the engine applies them (what
+    process_text writes, each distinct step formatted once)."""
     from anfang.engine import ORDER, is_in
 
     is_step = frame["kind"].isin(["handover", "deadline", "rectify", "verify"]).to_numpy()
@@ -119,7 +124,7 @@ def _process_texts(frame, observations) -> dict[str, str]:
         key = (day, kind, department, due, note)
         if key not in known:
             due_day = date.fromisoformat(due) if due else None
-            known[key] = process_text([Event(date.fromisoformat(day), kind, department, due_day, note)])
+            known[key] = step_text(Event(date.fromisoformat(day), kind, department, due_day, note))
         return known[key]
 
     later = set(events["ref"].tolist())
@@ -139,14 +144,14 @@ def _process_texts(frame, observations) -> dict[str, str]:
         if oid in later:
             pending[oid] = own
         else:
-            texts[oid] = "；".join(own)  # process_text joins its steps so
+            texts[oid] = STEP_SEPARATOR.join(own)
     for ref, kind, day, department, due, note, result in zip(
         *(events[c].tolist() for c in columns[:7]), strict=True
     ):
         pending[ref].append(
             step(day, result if kind == "verify" else kind, department, due, note)
         )  # 复查: pass/fail
-    texts.update((oid, "；".join(own)) for oid, own in pending.items())
+    texts.update((oid, STEP_SEPARATOR.join(own)) for oid, own in pending.items())
     return texts
 
 
