@@ -136,3 +136,29 @@ def test_records_of_a_group_not_configured_are_left_out_everywhere(run, ws):
         assert "外组的厂" not in result.stdout and "Traceback" not in result.output
     check = run("check", "--date", "3-27")
     assert check.exit_code == 1 and "G10-20200327-001 的组别 10 不在 groups.yaml 中" in check.stdout
+
+
+def test_the_state_the_checks_share_is_the_engines_for_every_date(tmp_path):
+    """CheckInput computes one state for every date on or after the logs' last; for each date it
+    equals the engine's own state (groups groups.yaml knows)."""
+    from datetime import timedelta
+
+    import pandas as pd
+
+    from anfang.checks import CheckInput
+    from anfang.columnar import read_frame
+    from anfang.engine import state_as_of
+    from anfang.workspace import find_workspace, init_workspace
+    from tests.test_columnar import random_history
+
+    root = init_workspace(tmp_path / "ws").root
+    random_history(root, 11)
+    frame, _ = read_frame(root / "logs")
+    config = find_workspace(str(root)).config
+    data = CheckInput(config, frame, [], date(2020, 3, 27), root)
+    last = date.fromisoformat(frame["date"].max())
+    for day in [last - timedelta(days=3), last - timedelta(days=1), last, last + timedelta(days=1), date.max]:
+        expected = state_as_of(frame, day)
+        expected = expected[expected["group"].isin([g.number for g in config.groups])]
+        pd.testing.assert_frame_equal(data.state(day), expected)
+    assert len(data._states) == 3  # two dates before the last, one state for all the others

@@ -135,3 +135,35 @@ def test_one_declaration_of_the_log_columns():
     assert list(FIELDS) == [*Record._fields[:22]] == list(schema.NAMES[:-1])  # record, codec and reader agree
     assert AMENDABLE == ("county", "town", "sector", "site", "address", "hazard", "major", "evidence")
     assert FIELD_LABELS["hazard"] == "问题隐患内容" and FIELD_LABELS["major"] == "是否为重大"
+
+
+@pytest.mark.parametrize("damage", ["none", "torn", "crlf", "gb18030", "no-bom", "empty"])
+def test_one_ids_lines_from_memory_maps_equal_those_from_bytes(tmp_path, damage):
+    """read_records_about scans memory-mapped logs; the same scan over the files' bytes finds the
+    same records and the same problems, whatever state the file is in."""
+    from anfang.store import read_records_about, records_about
+    from anfang.workspace import init_workspace
+    from tests.test_columnar import random_history
+
+    ws = init_workspace(tmp_path / "ws").root
+    random_history(ws, 5)
+    log = ws / "logs" / "group-2.csv"
+    raw = log.read_bytes()
+    changed = {
+        "none": raw,
+        "torn": raw + "G2-20200327-999,finding,,2,2020-03-27,南湖".encode(),
+        "crlf": raw.replace(b"\n", b"\r\n"),
+        "gb18030": raw.removeprefix(BOM).decode("utf-8").encode("gb18030"),
+        "no-bom": raw.removeprefix(BOM),
+        "empty": b"",
+    }[damage]
+    log.write_bytes(changed)
+    ids = [*[r.id for r in read_logs(ws / "logs").records if r.kind == "finding"][:12], "G2-20200327-999"]
+    files = [(p.name, p.read_bytes()) for p in sorted((ws / "logs").glob("*.csv"))]
+    for rid in ids:
+        mapped = read_records_about(ws / "logs", rid)
+        plain = records_about(files, rid)
+        assert mapped.records == plain.records, rid
+        assert [str(p) for p in mapped.problems] == [str(p) for p in plain.problems], rid
+    if damage == "none":
+        assert all(read_records_about(ws / "logs", rid).records for rid in ids[:-1])

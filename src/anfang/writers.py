@@ -9,7 +9,6 @@ writer owns. Who this laptop writes for follows from its key, not from an editab
 from __future__ import annotations
 
 import base64
-import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +50,8 @@ def parse_key(line: str) -> str:
 
 def fingerprint(key: str) -> str:
     """SHA256:… as ssh-keygen and git print it."""
+    import hashlib  # not on anfang log's path
+
     blob = base64.b64decode(key.split()[1])
     return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
 
