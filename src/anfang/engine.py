@@ -138,7 +138,7 @@ def state_as_of(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
     obs = obs.reset_index(drop=True)
     obs["date"] = _dates(obs["date"])
     ids = pd.Index(obs["id"])  # built once: every change finds its observation through it
-    obs = _apply_amendments(obs, ids, frame[kinds == AMEND], [n for n in AMENDABLE if n in STATE_COLUMNS])
+    obs = _apply_amendments(obs, ids, amendments(frame), [n for n in AMENDABLE if n in STATE_COLUMNS])
     is_event = kinds.isin([RECTIFY, HANDOVER, DEADLINE, VERIFY]) & (frame["date"] <= day_text)
     events = frame.loc[
         is_event, ["ref", "kind", "date", "handover", "deadline", "fields", "recorded_at", "source", "line"]
@@ -225,7 +225,9 @@ def days_on_site(state: pd.DataFrame, start: date, end: date) -> pd.Series:
 
 
 def amendments(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[frame["kind"] == AMEND]
+    """The amendment records, with the columns corrections need (the rows first would copy every
+    column of them)."""
+    return frame.loc[(frame["kind"] == AMEND).to_numpy(), ["ref", "fields", *ORDER, *AMENDABLE]]
 
 
 def with_details(frame: pd.DataFrame, rows: pd.DataFrame, amends: pd.DataFrame | None = None) -> pd.DataFrame:
