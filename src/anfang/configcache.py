@@ -137,13 +137,16 @@ def write_local_json(path: Path, data) -> None:
 
 
 def write_local(path: Path, write) -> None:
-    """A file of .anfang/, written by `write(temp)` then moved into place: best effort (a
-    read-only workspace, a full disk or a file where the folder should be just means no cache)
-    and atomic (a reader sees the old file or the new one, never half of one)."""
+    """A file of .anfang/, written by `write(temp)`, flushed to disk, then moved into place: best
+    effort (a read-only workspace, a full disk or a file where the folder should be just means no
+    cache) and atomic (a reader sees the old file or the new one, never half of one, even after a
+    power cut: the data is on disk before the new name is)."""
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write(temp)
+        with open(temp, "rb+") as handle:  # on disk before it is named: a power cut leaves no hollow file
+            os.fsync(handle.fileno())
         os.replace(temp, path)
     except OSError:
         with contextlib.suppress(OSError):
