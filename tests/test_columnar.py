@@ -102,6 +102,45 @@ def test_reader_equals_reference_reader(tmp_path, damage):
         assert problems
 
 
+def forged(raw: bytes, column: int, value: str) -> bytes:
+    """raw with the first record's `column` set to `value` and its CRC made right again (a line a
+    careless editor or a dishonest laptop could write)."""
+    import zlib
+
+    lines = raw.split(b"\n")
+    fields = lines[1].decode("utf-8").split(",")
+    fields[column] = value
+    body = ",".join(fields[:-1]).encode("utf-8")
+    lines[1] = body + b",%08x" % zlib.crc32(body)
+    return b"\n".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        (4, "2020-13-45", "该行的日期“2020-13-45”不是有效的日期，未作为记录读取"),
+        (4, "2020-02-30", "该行的日期“2020-02-30”不是有效的日期，未作为记录读取"),
+        (4, "20200325", "该行的日期“20200325”不是有效的日期，未作为记录读取"),
+        (4, "", "该行缺少日期，未作为记录读取"),
+        (15, "2020-3-28", "该行的整改期限“2020-3-28”不是有效的日期，未作为记录读取"),
+        (16, "明天", "该行的整改完成日期“明天”不是有效的日期，未作为记录读取"),
+        (3, "３", "该行的组别“３”不是数字，未作为记录读取"),
+    ],
+)
+def test_a_line_with_a_valid_crc_but_a_bad_date_or_group_is_not_a_record(tmp_path, column, value, message):
+    """Both readers refuse it with the same Chinese reason (it used to reach the engine, which
+    failed on the date, or to be left out of reports in silence)."""
+    ws = init_workspace(tmp_path / "ws").root
+    random_history(ws, 4)
+    log = ws / "logs" / "group-1.csv"
+    log.write_bytes(forged(log.read_bytes(), column, value))
+    reference = read_logs(ws / "logs")
+    frame, problems = read_frame(ws / "logs")
+    assert [str(p) for p in problems] == [str(p) for p in reference.problems] == [f"group-1.csv:2: {message}"]
+    assert frame_records(frame) == reference_records(reference.records)
+    assert len(state_as_of(frame, date(2020, 4, 30))) > 0  # the rest is read and computes
+
+
 def test_empty_logs(tmp_path):
     ws = init_workspace(tmp_path / "ws").root
     frame, problems = read_frame(ws / "logs")

@@ -16,7 +16,7 @@ import pyarrow.csv as pacsv
 
 from anfang.errors import Problem
 from anfang.framecache import FrameCache
-from anfang.model import KINDS, Record
+from anfang.model import KINDS, LOG_DATE_COLUMNS, Record
 from anfang.store import (
     BOM,
     COLUMNS,
@@ -24,6 +24,7 @@ from anfang.store import (
     USER_TEXT_COLUMNS,
     LogContents,
     _unescape,
+    parse_log_date,
     read_log,
     record_values,
     snapshot,
@@ -170,10 +171,10 @@ def _has_forbidden(data, arr: np.ndarray) -> bool:
 
 
 def _broken(table: pa.Table) -> np.ndarray:
-    """Rows that break the rules store.decode_line applies on top of the CRC: known kinds and
-    groups written as numbers, ids and refs of the
-    grammar model.RECORD_ID writes, user text within Excel's cell limit (forbidden characters
-    sent the file to the reference reader already)."""
+    """Rows that break the rules store.decode_line applies on top of the CRC: known kinds, groups
+    written as numbers, ids and refs of the grammar model.RECORD_ID writes, dates as
+    store.parse_log_date reads them, user text within Excel's cell limit (forbidden
+    characters sent the file to the reference reader already)."""
     bad = pc.invert(pc.match_substring_regex(table["id"], _ID_PATTERN))
     bad = pc.or_(bad, pc.invert(pc.is_in(table["kind"], pa.array(sorted(KINDS), pa.large_string()))))
     bad = pc.or_(bad, pc.invert(pc.match_substring_regex(table["group"], r"^\d+$")))
@@ -181,7 +182,20 @@ def _broken(table: pa.Table) -> np.ndarray:
     bad = pc.or_(bad, pc.and_(pc.not_equal(ref, ""), pc.invert(pc.match_substring_regex(ref, _ID_PATTERN))))
     for column in TEXT:
         bad = pc.or_(bad, pc.greater(pc.utf8_length(table[column]), EXCEL_CELL_LIMIT))
+    for column in LOG_DATE_COLUMNS:  # each distinct text judged once, by the reference reader's rule
+        distinct = pc.unique(table[column]).to_pylist()
+        wrong = [text for text in distinct if not _is_log_date(text, column)]
+        if wrong:
+            bad = pc.or_(bad, pc.is_in(table[column], value_set=pa.array(wrong, pa.large_string())))
     return bad.to_numpy(zero_copy_only=False)
+
+
+def _is_log_date(text: str, column: str) -> bool:
+    try:
+        parse_log_date(text, column)
+    except ValueError:
+        return False
+    return True
 
 
 def _reference_table(path: Path, label: str, problems: list[Problem], raw) -> pa.Table:

@@ -31,6 +31,11 @@ KINDS = (*OBSERVATIONS, *EVENTS, *CORRECTIONS)
 # group n's laptop for another group) before the sequence.
 RECORD_ID = re.compile(r"^G(?P<group>\d{1,2})-(?P<date>\d{8})-(?:B|W(?P<writer>\d{1,2})-)?(?P<seq>\d{1,9})$")
 
+# A date as the log holds it: YYYY-MM-DD (what anfang writes), a year of this century or the last;
+# a line with anything else is not a record (store.parse_log_date, which both readers use).
+LOG_DATE_PATTERN = r"^(?:19|20)\d{2}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$"
+LOG_DATE_COLUMNS = ("date", "deadline", "rectified")  # `date` required, the others may be empty
+
 # the correctable fields and their labels come from the one declaration of the log's columns
 AMENDABLE = schema.AMENDABLE
 FIELD_LABELS = {name: schema.LABELS[name] for name in AMENDABLE}

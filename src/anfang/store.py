@@ -24,7 +24,7 @@ from pathlib import Path
 
 from anfang import schema
 from anfang.errors import AnfangError, Problem, os_reason
-from anfang.model import KINDS, OBSERVATIONS, RECORD_ID, Record
+from anfang.model import KINDS, LOG_DATE_PATTERN, OBSERVATIONS, RECORD_ID, Record
 from anfang.textsafe import neutralize, restore, text_problem
 
 BOM = "\ufeff".encode()
@@ -142,8 +142,21 @@ def _checked_body(line: bytes) -> bytes | None:
         return None
 
 
-def _parse_date(text: str) -> date | None:
-    return date.fromisoformat(text) if text else None
+_LOG_DATE = re.compile(LOG_DATE_PATTERN)
+
+
+def parse_log_date(text: str, column: str) -> date | None:
+    """A date column of a line (model.LOG_DATE_PATTERN, a real day); `date` is required."""
+    if not text:
+        if column == "date":
+            raise ValueError("缺少日期")
+        return None
+    if _LOG_DATE.match(text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise ValueError(f"的{schema.LABELS[column]}“{text}”不是有效的日期")
 
 
 def _record_from_fields(fields: list[str], source: str, line: int) -> Record:
@@ -156,15 +169,17 @@ def _record_from_fields(fields: list[str], source: str, line: int) -> Record:
         raise ValueError("缺少编号")
     if not RECORD_ID.match(v[0]) or (v[2] and not RECORD_ID.match(v[2])):
         raise ValueError("编号格式不对（不是 anfang 写的编号）")
+    if not (v[3].isascii() and v[3].isdigit()):
+        raise ValueError(f"的组别“{v[3]}”不是数字")
     for index in _USER_TEXT:
         problem = text_problem(v[index])
         if problem:
             raise ValueError(f"的{COLUMNS[index]}列{problem}")
     return Record(
-        id=v[0], kind=v[1], ref=v[2], group=int(v[3]), date=_parse_date(v[4]), county=v[5],
+        id=v[0], kind=v[1], ref=v[2], group=int(v[3]), date=parse_log_date(v[4], "date"), county=v[5],
         town=v[6], sector=v[7], site=v[8], address=v[9], hazard=v[10], major=v[11] == YES,
         evidence=v[12] == YES, photos=tuple(p for p in v[13].split(";") if p), handover=v[14],
-        deadline=_parse_date(v[15]), rectified=_parse_date(v[16]), reason=v[17],
+        deadline=parse_log_date(v[15], "deadline"), rectified=parse_log_date(v[16], "rectified"), reason=v[17],
         fields=tuple(f for f in v[18].split(";") if f), origin=v[19], by=v[20], recorded_at=v[21],
         source=source, line=line,
     )  # fmt: skip
