@@ -177,7 +177,7 @@ def _broken(table: pa.Table) -> np.ndarray:
     characters sent the file to the reference reader already)."""
     bad = pc.invert(pc.match_substring_regex(table["id"], _ID_PATTERN))
     bad = pc.or_(bad, pc.invert(pc.is_in(table["kind"], pa.array(sorted(KINDS), pa.large_string()))))
-    bad = pc.or_(bad, pc.invert(pc.match_substring_regex(table["group"], r"^\d+$")))
+    bad = pc.or_(bad, pc.invert(pc.match_substring_regex(table["group"], r"^\d{1,9}$")))
     ref = table["ref"]
     bad = pc.or_(bad, pc.and_(pc.not_equal(ref, ""), pc.invert(pc.match_substring_regex(ref, _ID_PATTERN))))
     for column in TEXT:

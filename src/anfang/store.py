@@ -169,8 +169,8 @@ def _record_from_fields(fields: list[str], source: str, line: int) -> Record:
         raise ValueError("缺少编号")
     if not RECORD_ID.match(v[0]) or (v[2] and not RECORD_ID.match(v[2])):
         raise ValueError("编号格式不对（不是 anfang 写的编号）")
-    if not (v[3].isascii() and v[3].isdigit()):
-        raise ValueError(f"的组别“{v[3]}”不是数字")
+    if not (v[3].isascii() and v[3].isdigit() and len(v[3]) <= 9):
+        raise ValueError(f"的组别“{v[3]}”不是有效的组号")
     for index in _USER_TEXT:
         problem = text_problem(v[index])
         if problem:
