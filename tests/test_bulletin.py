@@ -141,6 +141,49 @@ def test_photos_are_embedded_as_small_jpegs(demo, tmp_path):
     )
 
 
+def test_a_record_naming_a_file_outside_evidence_never_puts_it_in_a_document(demo, tmp_path):
+    """A synced record may name any path as its photo, and a symlink may sit in evidence/: the
+    bulletin opens only files anfang stored there, so nothing else on the office's computer is
+    ever embedded in a document that is sent out."""
+    from anfang.store import append, read_logs
+
+    secret = tmp_path / "secret.png"
+    Image.new("RGB", (60, 40), (0, 0, 255)).save(secret)
+    link = "0123456789abcdef01234567.png"
+    (demo / "evidence").mkdir(exist_ok=True)
+    (demo / "evidence" / link).symlink_to(secret)
+    log = ["log", "--group", "1", "--date", "3-28", "--town", "新兴街道", "--sector", "消防", "--site", "某仓库",
+           "--hazard", "消防通道被占用", "--major"]  # fmt: skip
+    assert invoke(demo, *log).exit_code == 0
+    found = [r for r in read_logs(demo / "logs").records if r.site == "某仓库"][-1]
+    entries = (str(secret), "../../secret.png", link)
+    append(
+        demo / "logs" / "group-1.csv", lambda seq: found._replace(id=f"G1-20200328-{seq:03d}", photos=entries)
+    )
+    out = tmp_path / "out.docx"
+    assert invoke(demo, "bulletin", "--until", "4-4", "--output", str(out)).exit_code == 0
+    with zipfile.ZipFile(out) as z:
+        assert [n for n in z.namelist() if n.startswith("word/media/")] == []
+    text = "\n".join(p.text for p in Document(out).paragraphs)
+    # a photo entry is "stored name/original name": the first part is what would be opened
+    assert [line for line in text.splitlines() if "无法读取" in line] == [
+        "（照片  无法读取）",
+        "（照片 .. 无法读取）",
+        f"（照片 {link} 无法读取）",
+    ]
+
+
+def test_stored_photo_names_are_the_ones_documents_open(demo, tmp_path):
+    from anfang.model import STORED_PHOTO
+    from anfang.recording import store_evidence
+    from anfang.workspace import find_workspace
+
+    photo = tmp_path / "现场 照片.JPEG"
+    Image.new("RGB", (10, 10)).save(photo, "JPEG")
+    name = store_evidence(find_workspace(str(demo)), photo)
+    assert STORED_PHOTO.fullmatch(name) and name.endswith(".jpeg")
+
+
 def test_duban_writes_one_letter_per_county_with_overdue_findings(demo, tmp_path):
     text = invoke(demo, "duban", "--date", "4-5", "--format", "md").stdout
     titles = re.findall(r"^# (.+)$", text, re.M)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from pathlib import Path
 from typing import NamedTuple
 
 from anfang import schema
@@ -86,6 +87,26 @@ def photo_entry(stored: str, original: str) -> str:
     the photo had on the liaison's laptop, joined by "/" (which no file name can hold)."""
     clean = "".join("_" if c in "/\\;" or ord(c) < 32 else c for c in original)[:120]
     return f"{stored}/{clean}" if clean and clean != stored else stored
+
+
+# the name a photo is kept under in evidence/ (recording.store_evidence): its content's hash
+STORED_PHOTO = re.compile(r"[0-9a-f]{24}(?:\.[a-z0-9]{1,8})?")
+
+
+def evidence_file(evidence_dir: Path, stored: str) -> Path | None:
+    """The photo kept in evidence/ as `stored`, or None. A record's photo is opened only if its
+    name is one anfang makes and it is a regular file there: a synced record naming a path
+    ("/home/…", "../…"), a symlink or a device never makes a document read another file."""
+    import os
+    import stat
+
+    if not STORED_PHOTO.fullmatch(stored):
+        return None
+    path = evidence_dir / stored
+    try:
+        return path if stat.S_ISREG(os.lstat(path).st_mode) else None
+    except OSError:
+        return None
 
 
 def split_photo(entry: str) -> tuple[str, str]:

@@ -169,12 +169,12 @@ def small_jpeg(path: Path) -> bytes | None:
 
 
 def _photos(doc, photos: tuple) -> None:
-    for caption, path in photos:
-        data = small_jpeg(path)
+    for caption, name, path in photos:
+        data = small_jpeg(path) if path else None
         if data is None:
             _paragraph(
                 doc,
-                f"（照片 {path.name} 无法读取）",
+                f"（照片 {name} 无法读取）",
                 align=WD_ALIGN_PARAGRAPH.CENTER,
                 size=SIZE_5,
                 exact=False,

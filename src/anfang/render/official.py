@@ -11,7 +11,7 @@ from pathlib import Path
 from anfang.bulletin import Bulletin, Letter
 from anfang.dates import month_day
 from anfang.listing import status_text
-from anfang.model import split_photo
+from anfang.model import evidence_file, split_photo
 from anfang.templating import environment
 
 
@@ -19,7 +19,7 @@ from anfang.templating import environment
 class Block:
     kind: str  # masthead docnum title addressee para h1 h2 table photos signature annex page_break colophon
     text: str = ""
-    rows: tuple = ()  # table: (headers, *rows); photos: ((caption, path), …); colophon: (抄送, 印发)
+    rows: tuple = ()  # table: (headers, *rows); photos: ((caption, name, path or None), …); colophon: (抄送, 印发)
     widths: tuple = field(default=())  # table column widths in mm
 
 
@@ -89,7 +89,8 @@ def bulletin_blocks(b: Bulletin, template_dirs: list[Path], evidence_dir: Path) 
         blocks.append(Block("para", f"{index}. {f.site}{where}：{' '.join(f.hazard.split())}。"
                                     f"{month_day(f.date)}由{names[f.group]}发现，{status_text(f, b.until)}。"))  # fmt: skip
         photos = [
-            (f"{f.site}（{i}）", evidence_dir / split_photo(p)[0]) for i, p in enumerate(f.photos, start=1)
+            (f"{f.site}（{i}）", split_photo(p)[0], evidence_file(evidence_dir, split_photo(p)[0]))
+            for i, p in enumerate(f.photos, start=1)
         ]
         if photos:
             blocks.append(Block("photos", rows=tuple(photos)))
@@ -186,7 +187,7 @@ def blocks_markdown(blocks: list[Block]) -> str:
                 ).rstrip()
             )
         elif block.kind == "photos":
-            out.append("照片：" + "、".join(f"evidence/{md_escape(path.name)}" for _, path in block.rows))
+            out.append("照片：" + "、".join(f"evidence/{md_escape(name)}" for _, name, _ in block.rows))
         elif block.kind == "signature":
             out.append(f"{md_escape(block.text)}  \n{md_escape(block.rows[0])}")
         elif block.kind == "annex":
