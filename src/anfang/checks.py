@@ -16,7 +16,7 @@ import pandas as pd
 
 from anfang.config import Config
 from anfang.dates import month_day
-from anfang.engine import findings_of, is_in, state_as_of
+from anfang.engine import findings_of, is_in, parse_days, state_as_of
 from anfang.errors import Problem
 from anfang.model import AMEND, HANDOVER, OBSERVATIONS, VOID
 
@@ -330,7 +330,7 @@ def notice_same_day(data: CheckInput) -> list[Problem]:
         (written["kind"] == "finding") & (written["date"] < data.day.isoformat()) & (written["handover"] == "")
         & (written["rectified"] != written["date"])
     ).to_numpy()  # fmt: skip
-    entered_day = _entry_days(written["recorded_at"])
+    entered_day = parse_days(written["recorded_at"].str.slice(0, 10), errors="coerce")
     late_entry = entered_day.to_numpy() > (state["date"] + pd.Timedelta(days=1)).to_numpy()
     flagged = late_handover | late_entry
     handovers = frame.loc[(frame["kind"] == HANDOVER).to_numpy(), ["ref", "date"]]
@@ -350,13 +350,6 @@ def notice_same_day(data: CheckInput) -> list[Problem]:
                 Problem(source, int(line), f"{f_id} 未当日上报：{seen} 的检查，{entry_day[:10]} 才录入")
             )
     return problems
-
-
-def _entry_days(recorded_at: pd.Series) -> pd.Series:
-    """The day of each recorded_at (NaT when unreadable), each distinct day parsed once."""
-    codes, days = pd.factorize(recorded_at.str.slice(0, 10))
-    parsed = pd.to_datetime(pd.Series(days, dtype=object), format="%Y-%m-%d", errors="coerce").to_numpy()
-    return pd.Series(np.append(parsed, np.datetime64("NaT"))[codes], index=recorded_at.index)
 
 
 NOTICE_CHECKS: list[Check] = [

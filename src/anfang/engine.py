@@ -104,12 +104,12 @@ def is_in(values, allowed) -> np.ndarray:
     return found.to_numpy(zero_copy_only=False)
 
 
-def _dates(values: pd.Series) -> pd.Series:
+def parse_days(values: pd.Series, errors: str = "raise") -> pd.Series:
     """ISO date texts ("" for none) as datetimes, each distinct text parsed once (a campaign has a
-    few dozen dates and a million rows)."""
+    few dozen dates and a million rows); errors="coerce": an unreadable text is NaT too."""
     codes, texts = pd.factorize(values)
     texts = pd.Series(texts, dtype=object)
-    parsed = pd.to_datetime(texts.where(texts != ""), format="%Y-%m-%d").to_numpy()
+    parsed = pd.to_datetime(texts.where(texts != ""), format="%Y-%m-%d", errors=errors).to_numpy()
     parsed = np.append(parsed, np.datetime64("NaT"))  # code -1 (a missing value) takes the last
     return pd.Series(parsed[codes], index=values.index)
 
@@ -136,7 +136,7 @@ def state_as_of(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
     obs = frame.loc[keep, STATE_COLUMNS].copy()
     obs["row"] = obs.index  # where the long texts are, for with_details
     obs = obs.reset_index(drop=True)
-    obs["date"] = _dates(obs["date"])
+    obs["date"] = parse_days(obs["date"])
     ids = pd.Index(obs["id"])  # built once: every change finds its observation through it
     obs = _apply_amendments(obs, ids, amendments(frame), [n for n in AMENDABLE if n in STATE_COLUMNS])
     is_event = kinds.isin([RECTIFY, HANDOVER, DEADLINE, VERIFY]) & (frame["date"] <= day_text)
@@ -149,10 +149,10 @@ def state_as_of(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
     obs["handover_date"] = obs["date"].where(obs["handover"] != "")
     handed = events[events["kind"] == HANDOVER].drop_duplicates("ref", keep="last").set_index("ref")
     obs["handover"] = _override(obs, ids, handed["handover"], "handover")
-    obs["handover_date"] = _override(obs, ids, _dates(handed["date"]), "handover_date")
+    obs["handover_date"] = _override(obs, ids, parse_days(handed["date"]), "handover_date")
     moves = events[(events["kind"] == DEADLINE) | ((events["kind"] == HANDOVER) & (events["deadline"] != ""))]
     moves = moves.drop_duplicates("ref", keep="last").set_index("ref")
-    obs["deadline"] = _dates(_override(obs, ids, moves["deadline"], "deadline"))
+    obs["deadline"] = parse_days(_override(obs, ids, moves["deadline"], "deadline"))
     obs["group"] = obs["group"].astype(int)
     obs["major"] = obs["major"] == "是"
     obs["evidence"] = obs["evidence"] == "是"
@@ -165,14 +165,14 @@ def _rectification(obs: pd.DataFrame, ids: pd.Index, steps: pd.DataFrame) -> Non
     """rectified and verified of every observation from its rectify and verify events. Findings
     never 复查'd need no order (the earliest rectification stands); the few that were are replayed
     in event order."""
-    obs["rectified"] = _dates(obs["rectified"])
+    obs["rectified"] = parse_days(obs["rectified"])
     obs["verified"] = pd.Series(pd.NaT, index=obs.index, dtype=obs["rectified"].dtype)
     if steps.empty:
         return
     checked_refs = steps.loc[steps["kind"] == VERIFY, "ref"].unique()
     checked = is_in(steps["ref"], checked_refs)
     plain = steps[~checked].groupby("ref")["date"].min()
-    obs["rectified"] = _override(obs, ids, _dates(plain), "rectified", only_missing=True)
+    obs["rectified"] = _override(obs, ids, parse_days(plain), "rectified", only_missing=True)
     if not len(checked_refs):
         return
     steps = steps[checked].sort_values(ORDER, kind="stable")
@@ -187,7 +187,7 @@ def _rectification(obs: pd.DataFrame, ids: pd.Index, steps: pd.DataFrame) -> Non
     after = steps["position"] > steps["ref"].map(last_fail).fillna(-1).to_numpy()
     fixes = steps[after & (steps["kind"] == RECTIFY)]
     obs["rectified"] = _override(
-        obs, ids, _dates(fixes.groupby("ref")["date"].min()), "rectified", only_missing=True
+        obs, ids, parse_days(fixes.groupby("ref")["date"].min()), "rectified", only_missing=True
     )
     # a passed 复查 counts after the rectification it verifies (one at the visit comes first of all)
     passes = steps[after & (steps["kind"] == VERIFY) & (steps["fields"] == PASS)]
@@ -196,7 +196,7 @@ def _rectification(obs: pd.DataFrame, ids: pd.Index, steps: pd.DataFrame) -> Non
     fixed_at = passes["ref"].map(fixes.groupby("ref")["position"].min()).astype(float)
     fixed_at = fixed_at.mask(is_in(passes["ref"], on_the_spot), -1)
     passed = passes[passes["position"] > fixed_at.fillna(np.inf)].groupby("ref")["date"].min()
-    obs["verified"] = _override(obs, ids, _dates(passed), "verified").where(obs["rectified"].notna())
+    obs["verified"] = _override(obs, ids, parse_days(passed), "verified").where(obs["rectified"].notna())
 
 
 def _override(

@@ -67,7 +67,7 @@ def refresh_open_sites(root: Path, frame, config: Config, today: date, state=Non
 
     from anfang import dates
     from anfang.configcache import write_local_json
-    from anfang.engine import state_as_of
+    from anfang.engine import iso_dates, state_as_of
 
     state = state_as_of(frame, today) if state is None else state
     rows = state[
@@ -92,7 +92,7 @@ def refresh_open_sites(root: Path, frame, config: Config, today: date, state=Non
     shard_of = {key: _shard(key) for key in counts}
     shards: dict[str, dict[str, list]] = {f"{n:02x}.json": {} for n in range(SHARDS)}
     for key, finding_id, day, state_text in zip(keys[shown.index].tolist(), shown["id"].tolist(),
-                                                shown["date"].dt.strftime("%Y-%m-%d").tolist(), states, strict=True):  # fmt: skip
+                                                iso_dates(shown["date"]), states, strict=True):  # fmt: skip
         entry = shards[shard_of[key]].setdefault(key, [counts[key], []])
         entry[1].append([finding_id, day, state_text])
     refreshed = dates.now().isoformat(timespec="minutes")
