@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a table repeats its groups, dates and departments
 def display_width(text: str) -> int:
+    if text.isascii() and text.isprintable():
+        return len(text)
     width = 0
     for char in text:
         if unicodedata.combining(char):
