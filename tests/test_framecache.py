@@ -67,6 +67,19 @@ def test_a_warm_read_parses_nothing_and_equals_a_cold_one(ws, parsed):
     assert parsed == []  # the cache alone: not a byte parsed
 
 
+def test_read_into_memory_where_a_mapped_file_cannot_be_replaced(ws, parsed, monkeypatch):
+    """Windows cannot replace a file that is mapped: there the cache is read, not mapped, so a
+    grown log's cache is replaced by the same process that read the old one."""
+    monkeypatch.setattr(framecache, "MAP_FILES", False)
+    cached_read(ws)
+    add(ws, 1, "finding", date(2020, 3, 30), site="新厂", hazard="新隐患")
+    parsed.clear()
+    assert_same(ws)
+    parsed.clear()
+    cached_read(ws)
+    assert parsed == []  # the grown log's cache was written again
+
+
 def test_lines_appended_after_the_cache_are_read_and_numbered(ws, parsed):
     cached_read(ws)
     lines_before = len((ws / "logs" / "group-2.csv").read_bytes().splitlines())

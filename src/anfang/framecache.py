@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -25,6 +26,7 @@ from anfang import __version__
 from anfang.configcache import defer, write_local
 
 FORMAT = 1
+MAP_FILES = os.name != "nt"  # see _open
 _KEY = b"anfang-frame"
 # the modules whose code decides which lines are records and what they hold
 _RULE_MODULES = ("columnar", "store", "model", "schema", "textsafe", "framecache")
@@ -55,8 +57,7 @@ class FrameCache:
         """The cached table of the longest prefix of `raw` it covers, and that prefix's length;
         None when there is none or it no longer matches the bytes."""
         try:
-            source = pa.memory_map(str(self._path(label)))
-            table = ipc.open_file(source).read_all()
+            table = ipc.open_file(_open(self._path(label))).read_all()
             meta = json.loads(table.schema.metadata[_KEY])
             length = meta["length"]
             if (
@@ -80,6 +81,16 @@ class FrameCache:
                 "sha256": hashlib.sha256(raw).hexdigest()}  # fmt: skip
         table = table.replace_schema_metadata({_KEY: json.dumps(meta)})
         defer(self._path(label), lambda path: _write_table(path, table))  # best effort, atomic
+
+
+def _open(path: Path):
+    """The cache file memory-mapped (nothing is read that a command does not use). Windows cannot
+    replace a file that is mapped, and this process replaces it when the log has grown: there it
+    is read into memory instead."""
+    if not MAP_FILES:
+        with pa.OSFile(str(path)) as handle:
+            return pa.BufferReader(handle.read_buffer())
+    return pa.memory_map(str(path))
 
 
 def _write_table(path: Path, table: pa.Table) -> None:
