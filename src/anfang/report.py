@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import numpy as np
 import pandas as pd
 
 from anfang.config import Config, Group
 from anfang.engine import Finding, amendments, findings_of, state_as_of
 from anfang.engine import days_on_site as days_on_site_of
 from anfang.overdue import overdue_findings
+from anfang.summary import totals_by
 
 
 @dataclass(frozen=True)
@@ -100,27 +100,16 @@ def _places(today: pd.DataFrame) -> dict[int, tuple[tuple[str, tuple[str, ...]],
     return {g: tuple((county, tuple(towns)) for county, towns in by.items()) for g, by in places.items()}
 
 
-def _figures_by_group(rows: pd.DataFrame, numbers: list[int]) -> dict[int, Figures]:
-    """Figures per group; sites are counted per day and summed (a site visited on two days
-    counts twice, as the daily reports add up). Works on the few columns it needs."""
-    size = max([*numbers, 0]) + 1  # rows hold only groups of `numbers`
-
-    def per_group(groups: np.ndarray, flags=None) -> np.ndarray:
-        return np.bincount(groups, weights=flags, minlength=size).astype(int)
-
-    sites = per_group(rows[["group", "date", "site_key"]].drop_duplicates()["group"].to_numpy())
-    found = rows[rows["is_finding"].to_numpy()]
-    group = found["group"].to_numpy()
-    fixed, closed = found["rectified"].notna().to_numpy(), found["verified"].notna().to_numpy()
-    counts = [
-        per_group(group),  # hazards
-        per_group(group, found["major"].to_numpy()),
-        per_group(group, fixed),  # rectified (closed ones included)
-        per_group(group, (found["handover"] != "").to_numpy()),
-        per_group(group, closed),  # verified
-        per_group(group, fixed & ~closed),  # awaiting verification
-    ]
-    return {n: Figures(int(sites[n]), *(int(c[n]) for c in counts)) for n in numbers}
+def _figures_by_group(rows: pd.DataFrame, numbers: list[int], day: date) -> dict[int, Figures]:
+    """The form's figures per group: the summary's totals (sites are counted per day and summed,
+    so the daily reports add up), without the overdue count the form does not print."""
+    totals = totals_by(rows, pd.Index(numbers).get_indexer(rows["group"]), len(numbers), day)
+    return {
+        n: Figures(
+            t.sites, t.hazards, t.major, t.rectified, t.handed_over, t.verified, t.awaiting_verification
+        )
+        for n, t in zip(numbers, totals, strict=True)
+    }
 
 
 def build_report(frame: pd.DataFrame, config: Config, day: date, groups: list[int] | None = None) -> Report:
@@ -130,7 +119,7 @@ def build_report(frame: pd.DataFrame, config: Config, day: date, groups: list[in
     amends = amendments(frame)
     state = state[state["group"].isin(numbers)]  # records of a group not in groups.yaml: see anfang check
     today = state[state["date"] == pd.Timestamp(day)]
-    daily, to_date = _figures_by_group(today, numbers), _figures_by_group(state, numbers)
+    daily, to_date = _figures_by_group(today, numbers, day), _figures_by_group(state, numbers, day)
     days_on_site = days_on_site_of(state, config.campaign.start, config.campaign.end)
     found_today = today[today["is_finding"]].sort_values(["date", "recorded_at", "id"], kind="stable")
     by_group: dict[int, list[Finding]] = {n: [] for n in numbers}
