@@ -108,51 +108,74 @@ def _yes_no(value: bool) -> str:
     return "是" if value else "否"
 
 
-def _process_texts(frame, observations) -> dict[str, str]:
-    """整改过程 of each observation (their frame rows): the visit day's state, then every
-    handover, deadline move, rectification and 复查 in the order the engine applies them (what
-    process_text writes, each distinct step formatted once)."""
-    from anfang.engine import ORDER, is_in
+def _process_column(frame, rows):
+    """整改过程 of each export row (an arrow text array): the visit day's state of its finding,
+    then every handover, deadline move, rectification and 复查 in the order the engine applies
+    them — what process_text writes, each distinct step formatted once, the rest in arrow's
+    kernels. A visit row has none; an id on several rows (a damaged log, which check names)
+    takes the own steps of its last finding row."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
+    from anfang.engine import ORDER
+
+    def text(values):
+        return (
+            pa.array(values, pa.large_string())
+            if not isinstance(values, str)
+            else pa.scalar(values, pa.large_string())
+        )
+
+    def step_key(day, kind, department, due, note):  # \x1f never occurs in stored text
+        return pc.binary_join_element_wise(*map(text, (day, kind, department, due, note)), text(_STEP_FIELD))
+
+    originals = frame.loc[rows["row"], ["id", "kind", "date", "handover", "deadline", "rectified"]]
+    ids = pc.dictionary_encode(text(originals["id"]))
+    codes = ids.indices.to_numpy()
+    is_finding = (originals["kind"] == "finding").to_numpy()
+    last = np.full(len(ids.dictionary), -1)
+    np.maximum.at(last, codes[is_finding], np.flatnonzero(is_finding))
+    own = originals.iloc[last[last >= 0]]
+    own_code = np.flatnonzero(last >= 0)
+    handed = (own["handover"] != "").to_numpy()
+    kept = [handed | (own["deadline"] != "").to_numpy(), (own["rectified"] != "").to_numpy()]
+    keys = [
+        step_key(own["date"], pc.if_else(handed, text("handover"), text("deadline")), own["handover"],
+                 own["deadline"], ""),
+        step_key(own["date"], "rectify", "", "", ""),
+    ]  # fmt: skip
+    whose, order = [own_code, own_code], [np.zeros(len(own_code)), np.ones(len(own_code))]
     is_step = frame["kind"].isin(["handover", "deadline", "rectify", "verify"]).to_numpy()
-    columns = ["ref", "kind", "date", "handover", "deadline", "reason", "fields", *ORDER[1:]]
-    events = frame.loc[is_step, columns]
-    events = events[is_in(events["ref"], observations["id"])].sort_values(ORDER, kind="stable")
-    known: dict[tuple, str] = {}  # the same step (a date, a department…) recurs on many findings
+    events = frame.loc[
+        is_step, ["ref", "kind", "date", "handover", "deadline", "reason", "fields", *ORDER[1:]]
+    ]
+    events = events.sort_values(ORDER, kind="stable")
+    ref = pc.fill_null(pc.index_in(text(events["ref"]), value_set=ids.dictionary), -1).to_numpy()
+    kind = np.where(events["kind"] == "verify", events["fields"], events["kind"])  # 复查: pass/fail
+    keys.append(step_key(events["date"], kind, events["handover"], events["deadline"], events["reason"]))
+    kept.append((ref >= 0) & (last[np.maximum(ref, 0)] >= 0))  # steps of the export's findings only
+    whose.append(ref)
+    order.append(2 + np.arange(len(events)))
+    whose, order = (
+        np.concatenate([v[k] for v, k in zip(values, kept, strict=True)]) for values in (whose, order)
+    )
+    steps = pa.concat_arrays([key.filter(k) for key, k in zip(keys, kept, strict=True)])
+    steps = pc.dictionary_encode(steps.take(np.lexsort((order, whose))))
+    texts = [step_text(_step_event(*key.split(_STEP_FIELD))) for key in steps.dictionary.to_pylist()]
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(whose, minlength=len(ids.dictionary)))])
+    joined = pc.binary_join(
+        pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), text(texts).take(steps.indices)),
+        text(STEP_SEPARATOR),
+    )
+    return joined.take(ids.indices)
 
-    def step(day: str, kind: str, department: str = "", due: str = "", note: str = "") -> str:
-        key = (day, kind, department, due, note)
-        if key not in known:
-            due_day = date.fromisoformat(due) if due else None
-            known[key] = step_text(Event(date.fromisoformat(day), kind, department, due_day, note))
-        return known[key]
 
-    later = set(events["ref"].tolist())
-    texts: dict[str, str] = {}
-    pending: dict[str, list[str]] = {}  # the findings with later steps, completed below
-    own_columns = ("id", "date", "handover", "deadline", "rectified")
-    for oid, day, department, due, fixed in zip(
-        *(observations[c].tolist() for c in own_columns), strict=True
-    ):
-        own = []  # what the finding's own record says happened on its visit day
-        if department:
-            own.append(step(day, "handover", department, due))
-        elif due:
-            own.append(step(day, "deadline", due=due))
-        if fixed:
-            own.append(step(day, "rectify"))
-        if oid in later:
-            pending[oid] = own
-        else:
-            texts[oid] = STEP_SEPARATOR.join(own)
-    for ref, kind, day, department, due, note, result in zip(
-        *(events[c].tolist() for c in columns[:7]), strict=True
-    ):
-        pending[ref].append(
-            step(day, result if kind == "verify" else kind, department, due, note)
-        )  # 复查: pass/fail
-    texts.update((oid, STEP_SEPARATOR.join(own)) for oid, own in pending.items())
-    return texts
+_STEP_FIELD = "\x1f"
+
+
+def _step_event(day: str, kind: str, department: str, due: str, note: str) -> Event:
+    return Event(date.fromisoformat(day), kind, department, date.fromisoformat(due) if due else None, note)
 
 
 EXPORT_CHUNK = 50_000  # rows turned into values at a time: a million-row export stays within memory
@@ -172,9 +195,7 @@ def export_table(frame, config: Config):
     state = state_as_of(frame, date.max)
     state = state[state["group"].isin([g.number for g in config.groups])]
     rows = with_details(frame, state.sort_values(["date", "group", "recorded_at", "id"], kind="stable"))
-    originals = frame.loc[rows["row"], ["id", "kind", "date", "handover", "deadline", "rectified"]]
-    process = _process_texts(frame, originals[(originals["kind"] == "finding").to_numpy()])
-    del originals
+    process = _process_column(frame, rows)
     found = rows["is_finding"].to_numpy()
 
     def yes_no(column: str) -> np.ndarray:
@@ -186,7 +207,7 @@ def export_table(frame, config: Config):
         "企业（场所）名称": rows["site"], "地址": rows["address"], "问题隐患内容": rows["hazard"],
         "是否为重大": yes_no("major"), "是否留存影像资料": yes_no("evidence"), "交办情况": rows["handover"],
         "交办日期": rows["handover_date"], "整改期限": rows["deadline"], "整改完成日期": rows["rectified"],
-        "整改过程": pd.Series([process.get(i, "") for i in rows["id"].tolist()], index=rows.index, dtype="str"),
+        "整改过程": pd.Series(pd.arrays.ArrowStringArray(process), index=rows.index),
     }  # fmt: skip
     return pd.DataFrame({name: pd.Series(values, index=rows.index) if isinstance(values, np.ndarray) else values
                          for name, values in columns.items()})  # fmt: skip
@@ -203,15 +224,21 @@ def export_rows(frame, config: Config) -> Iterator[dict]:
         yield from (dict(zip(EXPORT_COLUMNS, values, strict=True)) for values in zip(*columns, strict=True))
 
 
-def export_csv_chunks(frame, config: Config) -> Iterator[list[list[str]]]:
-    """export_table as the export CSV's cells (ISO dates, "" for none), column lists a chunk at
-    a time; text is made safe for spreadsheets by the caller (tables.csv_columns)."""
-    from anfang.engine import iso_dates
+def export_csv_chunks(frame, config: Config) -> Iterator[list]:
+    """export_table as the export CSV's cells (ISO dates, "" for none), arrow text columns a
+    chunk at a time; text is made safe for spreadsheets by the caller (tables.csv_columns)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     table = export_table(frame, config)
-    for start in range(0, len(table), EXPORT_CHUNK):
-        chunk = table.iloc[start : start + EXPORT_CHUNK]
-        yield [iso_dates(chunk[c]) if c in _DATE_COLUMNS else chunk[c] for c in EXPORT_COLUMNS]
+    columns = {c: pa.array(table[c]) for c in EXPORT_COLUMNS}
+    iso = {
+        c: pc.cast(pc.cast(columns[c], pa.date32()), pa.large_string()) for c in _DATE_COLUMNS
+    }  # YYYY-MM-DD
+    columns.update({c: pc.fill_null(text, "") for c, text in iso.items()})
+    del table
+    for start in range(0, len(columns["编号"]), EXPORT_CHUNK):
+        yield [columns[c].slice(start, EXPORT_CHUNK) for c in EXPORT_COLUMNS]
 
 
 # -- import --------------------------------------------------------------------------------

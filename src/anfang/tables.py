@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from anfang.textsafe import neutralize
 
 _GUARDED = frozenset("=+-@\t\r'")  # first characters neutralize may change
+_GUARD_BYTES = [ord(c) for c in _GUARDED]
 
 
 def _safe(cell) -> str:
@@ -16,35 +17,75 @@ def _safe(cell) -> str:
     return neutralize(text) if text and text[0] in _GUARDED else text
 
 
-def csv_columns(headers: list[str], chunks: Iterable[list], bom: bool = False) -> Iterator[str]:
-    """csv_text for column-wise data, a piece of text per chunk: each chunk a list of columns
-    (pandas Series of text, or lists of str); a cell that could run as a formula is found per
+def csv_columns(headers: list[str], chunks: Iterable[list], bom: bool = False) -> Iterator[bytes]:
+    """csv_text for column-wise data, the file's bytes a chunk at a time: each chunk a list of
+    arrow text arrays. The same cells as the csv module writes (QUOTE_MINIMAL, CRLF; the test
+    holds them equal), made in arrow's kernels; a cell that could run as a formula is found per
     column at once and made safe by the same rule (_safe)."""
-    import pandas as pd
+    import pyarrow as pa
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    buffer.write("\ufeff" if bom else "")
-    writer.writerow(headers)
-    pattern = "^[" + "".join(sorted(_GUARDED)).replace("-", "\\-") + "]"
+    yield ("\ufeff" if bom else "").encode("utf-8") + _csv_lines([pa.array([h]) for h in headers])
     for columns in chunks:
-        cells = []
-        for column in columns:
-            if isinstance(column, pd.Series):
-                guarded = column.str.contains(pattern, regex=True).to_numpy().nonzero()[0].tolist()
-                texts = column.tolist()
-            else:
-                texts = column
-                guarded = [i for i, text in enumerate(texts) if text[:1] in _GUARDED]
-            for i in guarded:
-                texts[i] = _safe(texts[i])
-            cells.append(texts)
-        writer.writerows(zip(*cells, strict=True))
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.tell():
-        yield buffer.getvalue()  # the header of an empty table
+        yield _csv_lines([_guarded(column) for column in columns])
+
+
+def _guarded(column):
+    """_safe of every cell of an arrow text array (the few that need it, found by first byte: the
+    guarded characters are ASCII, so a UTF-8 first byte is one of them only if the character is)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = pc.fill_null(column.cast(pa.large_string()), "")
+    data, offsets = _utf8_of(column)
+    filled = offsets[1:] > offsets[:-1]
+    first = np.zeros(len(column), np.uint8)
+    first[filled] = data[offsets[:-1][filled]]
+    starts = np.isin(first, _GUARD_BYTES)
+    if not starts.any():
+        return column
+    changed = [_safe(text) for text in column.filter(starts).to_pylist()]
+    return pc.replace_with_mask(column, starts, pa.array(changed, pa.large_string()))
+
+
+def _utf8_of(column):
+    """The bytes of a large_string array without nulls, and each cell's start in them (and the end)."""
+    import numpy as np
+
+    offsets = np.frombuffer(column.buffers()[1], np.int64)[column.offset : column.offset + len(column) + 1]
+    data = column.buffers()[2]
+    return (np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)), offsets
+
+
+def _csv_lines(columns) -> bytes:
+    """The CSV lines of equally long arrow text columns: quoted where the csv module quotes
+    (a delimiter, a quote or a line break inside), quotes doubled, joined by commas, CRLF."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def text(value: str):
+        return pa.scalar(value, pa.large_string())
+
+    cells = []
+    for column in columns:
+        column = column.cast(pa.large_string())
+        data, offsets = _utf8_of(column)
+        used = data[offsets[0] : offsets[-1]].tobytes() if len(column) else b""
+        alone_empty = len(columns) == 1 and bool((offsets[1:] == offsets[:-1]).any())  # a line "" not blank
+        if alone_empty or any(special in used for special in (b'"', b",", b"\r", b"\n")):  # rarely: quote
+            needs = pc.match_substring_regex(column, '^$|[",\r\n]' if alone_empty else '[",\r\n]')
+            escaped = pc.replace_substring(column, '"', '""')
+            column = pc.if_else(
+                needs, pc.binary_join_element_wise(text('"'), escaped, text('"'), text("")), column
+            )
+        cells.append(column)
+    lines = pc.binary_join_element_wise(
+        pc.binary_join_element_wise(*cells, text(",")), text("\r\n"), text("")
+    )
+    if lines.null_count:
+        raise ValueError("a CSV cell is missing")  # every column was filled: a bug, not data
+    data, offsets = _utf8_of(lines)
+    return data[offsets[0] : offsets[-1]].tobytes()
 
 
 def csv_text(headers: list[str], rows: Iterable[list], bom: bool = False) -> str:

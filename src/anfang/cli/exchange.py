@@ -40,7 +40,7 @@ def export(app: App, fmt: str, output: str | None) -> None:
             for piece in pieces:
                 click.echo(piece, nl=False)
         else:  # written as it is made: a million rows are never whole in memory
-            announce(save((piece.encode("utf-8") for piece in pieces), output, name))
+            announce(save(pieces, output, name))
     else:
         from anfang.render.export_excel import export_workbook
 
