@@ -30,11 +30,11 @@ class Writer:
 
 def read_writer(root: Path) -> Writer | None:
     """The writer this workspace's laptop is, or None for a workspace that is not synced."""
-    from anfang.writers import registered_writer
-
     claim = read_claim(root)
     if claim is None:
         return None
+    from anfang.writers import registered_writer  # a synced laptop's only
+
     registered, writer = registered_writer(root)
     return Writer(writer) if registered else claim
 

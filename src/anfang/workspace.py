@@ -7,7 +7,6 @@ holding data/groups.yaml. A workspace's data/ and templates/ files override the 
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -91,6 +90,8 @@ def _explicit(path: Path, source: str) -> Workspace:
 
 def init_workspace(target: Path, example: bool = False) -> Workspace:
     """Create a workspace from the bundled campaign; with `example`, add the sample logs."""
+    import shutil  # with bz2 and lzma: not on anfang log's path
+
     if (target / MARKER).exists():
         raise AnfangError(f"{target} 已经是工作区，未做任何改动")
     if target.exists() and not target.is_dir():

@@ -6,7 +6,6 @@ so `anfang log` starts fast.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable
 from datetime import date
@@ -215,6 +214,8 @@ def save(data: bytes | Iterable[bytes], output: str | Path, default_name: str) -
 
 def dump_json(data, compact: bool = False) -> str:
     """Compact for the outputs that can be large (the C encoder; indent would use the slow one)."""
+    import json
+
     if compact:
         return json.dumps(data, ensure_ascii=False) + "\n"
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
