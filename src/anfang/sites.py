@@ -60,14 +60,11 @@ def _shard(key: str) -> str:
 
 def refresh_open_sites(root: Path, frame, config: Config, today: date, state=None) -> None:
     """The findings not rectified as of `today`, by site (the oldest SHOWN of each, and how many),
-    for `anfang log` (best effort). Column-wise: a city's million findings take a few seconds.
-    `state`: the engine's state as of `today`, when the caller has it already."""
-    import numpy as np
-    import pandas as pd
-
+    for `anfang log` (best effort). `state`: the engine's state as of `today`, when the caller
+    has it already."""
     from anfang import dates
-    from anfang.configcache import write_local_json
-    from anfang.engine import iso_dates, state_as_of
+    from anfang.configcache import write_local
+    from anfang.engine import state_as_of
 
     state = state_as_of(frame, today) if state is None else state
     rows = state[
@@ -75,30 +72,89 @@ def refresh_open_sites(root: Path, frame, config: Config, today: date, state=Non
         & state["rectified"].isna()
         & state["group"].isin([g.number for g in config.groups])
     ]
-    rows = rows.sort_values(["date", "id"], kind="stable")
-    codes, names = pd.factorize(rows["site"])
-    folded = [site_key(name) for name in names]  # each distinct name once
-    keys = pd.Series(
-        np.asarray(folded, dtype=object)[codes] if len(rows) else [], index=rows.index, dtype=object
-    )
-    counts = keys.value_counts(sort=False).to_dict()
-    shown = rows[keys.groupby(keys, sort=False).cumcount().to_numpy() < SHOWN]  # the oldest of each site
-    late = (pd.Timestamp(today) - shown["deadline"]).dt.days
-    waiting = (shown["handover"] != "") | shown["deadline"].notna()
-    states = [
-        f"逾期 {int(d)} 天" if d == d and d > 0 else ("整改中" if w else "未整改")
-        for d, w in zip(late.tolist(), waiting.tolist(), strict=True)
-    ]
-    shard_of = {key: _shard(key) for key in counts}
-    shards: dict[str, dict[str, list]] = {f"{n:02x}.json": {} for n in range(SHARDS)}
-    for key, finding_id, day, state_text in zip(keys[shown.index].tolist(), shown["id"].tolist(),
-                                                iso_dates(shown["date"]), states, strict=True):  # fmt: skip
-        entry = shards[shard_of[key]].setdefault(key, [counts[key], []])
-        entry[1].append([finding_id, day, state_text])
-    refreshed = dates.now().isoformat(timespec="minutes")
+    shards = open_site_shards(rows.sort_values(["date", "id"], kind="stable"), today)
+    refreshed = json.dumps(dates.now().isoformat(timespec="minutes"))
     folder = open_sites_dir(root)
     for name, sites in shards.items():
-        write_local_json(folder / name, {"refreshed": refreshed, "sites": sites})
+        text = f'{{"refreshed": {refreshed}, "sites": {{{sites}}}}}'
+        write_local(folder / name, lambda temp, t=text: temp.write_text(t, encoding="utf-8"))
+
+
+def open_site_shards(rows, today: date) -> dict[str, str]:
+    """The members of each shard's "sites" object, as JSON text: for every folded site name of
+    the open findings `rows` (by date, then id), [how many, [[id, date, state] of the oldest SHOWN]].
+    Made in arrow's kernels (a campaign has hundreds of thousands of open findings); only each
+    distinct site name is folded and hashed in Python."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from anfang.engine import iso_dates
+
+    def text(value):
+        return (
+            pa.scalar(value, pa.large_string())
+            if isinstance(value, str)
+            else pa.array(value, pa.large_string())
+        )
+
+    def join(*parts):
+        return pc.binary_join_element_wise(*map(text, parts), text(""))
+
+    def grouped(items, group_of, groups: int):  # items (in order) joined by "," per group
+        order = np.argsort(group_of, kind="stable")
+        offsets = np.concatenate([[0], np.cumsum(np.bincount(group_of, minlength=groups))])
+        lists = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), items.take(pa.array(order)))
+        return pc.binary_join(lists, text(","))
+
+    shard_names = [f"{n:02x}.json" for n in range(SHARDS)]
+    if rows.empty:
+        return dict.fromkeys(shard_names, "")
+    codes, names = pd.factorize(rows["site"])
+    site_codes, keys = pd.factorize(pd.Series([site_key(n) for n in names], dtype=object))
+    key_of = site_codes[codes]  # folded keys numbered by first appearance: the oldest finding's site first
+    counts = np.bincount(key_of, minlength=len(keys))
+    order = np.argsort(key_of, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order)) - np.concatenate([[0], np.cumsum(counts)])[key_of[order]]
+    shown = rows[rank < SHOWN]
+    late = (pd.Timestamp(today) - shown["deadline"]).dt.days.to_numpy()
+    overdue = np.nan_to_num(late, nan=0) > 0
+    waiting = ((shown["handover"] != "") | shown["deadline"].notna()).to_numpy()
+    state = pc.if_else(
+        overdue,
+        join(
+            "逾期 ", pc.cast(pa.array(np.nan_to_num(late, nan=0).astype(np.int64)), pa.large_string()), " 天"
+        ),
+        text(np.where(waiting, "整改中", "未整改")),
+    )
+    entries = join(
+        "[", _json_escaped(text(shown["id"])), ', "', text(iso_dates(shown["date"])), '", "', state, '"]'
+    )
+    per_key = grouped(entries, key_of[rank < SHOWN], len(keys))
+    members = join(_json_escaped(text(list(keys))), ": [", pc.cast(pa.array(counts), pa.large_string()), ", [",
+                   per_key, "]]")  # fmt: skip
+    shard_of = np.array([zlib.crc32(key.encode("utf-8")) % SHARDS for key in keys], dtype=np.int64)
+    return dict(zip(shard_names, grouped(members, shard_of, SHARDS).to_pylist(), strict=True))
+
+
+def _json_escaped(values):
+    """JSON string literals of arrow texts, as json.dumps(ensure_ascii=False) writes them; texts
+    with a control character other than tab, CR, LF (never stored) go through json.dumps itself."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    escaped = values
+    for raw, written in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
+        escaped = pc.replace_substring(escaped, raw, written)
+    quote = pa.scalar('"', pa.large_string())
+    escaped = pc.binary_join_element_wise(quote, escaped, quote, pa.scalar("", pa.large_string()))
+    odd = pc.match_substring_regex(values, r"[\x00-\x08\x0b\x0c\x0e-\x1f]").to_numpy(zero_copy_only=False)
+    if odd.any():
+        exact = [json.dumps(v, ensure_ascii=False) for v in values.filter(pa.array(odd)).to_pylist()]
+        escaped = pc.replace_with_mask(escaped, pa.array(odd), pa.array(exact, pa.large_string()))
+    return escaped
 
 
 def open_at_site(root: Path, site: str, before: date) -> tuple[list[list[str]], int, str] | None:

@@ -1,0 +1,74 @@
+"""The open findings by site that `anfang log` reads (sites.open_site_shards, made in arrow's
+kernels) against the row-by-row builder they replaced, the oracle."""
+
+import json
+import random
+import zlib
+from datetime import date, timedelta
+
+import pandas as pd
+
+from anfang.model import site_key
+from anfang.sites import SHARDS, SHOWN, open_site_shards
+
+TODAY = date(2020, 4, 10)
+NAMES = ["甲厂", "甲厂 ", "ＡＢ店", "ab店", '乙"号', "a\\b", "tab\there", "丙\x01厂", "𠮷祥饭店", '{"x": 1}']
+
+
+def oracle(rows: pd.DataFrame, today: date) -> dict[str, dict]:
+    shards: dict[str, dict] = {f"{n:02x}.json": {} for n in range(SHARDS)}
+    counts: dict[str, int] = {}
+    for site in rows["site"]:
+        counts[site_key(site)] = counts.get(site_key(site), 0) + 1
+    for site, rid, day, deadline, handover in zip(
+        rows["site"], rows["id"], rows["date"], rows["deadline"], rows["handover"], strict=True
+    ):
+        key = site_key(site)
+        entry = shards[f"{zlib.crc32(key.encode()) % SHARDS:02x}.json"].setdefault(key, [counts[key], []])
+        if len(entry[1]) == SHOWN:
+            continue
+        late = (pd.Timestamp(today) - deadline).days if not pd.isna(deadline) else 0
+        waiting = handover != "" or not pd.isna(deadline)
+        entry[1].append(
+            [
+                rid,
+                day.date().isoformat(),
+                f"逾期 {late} 天" if late > 0 else "整改中" if waiting else "未整改",
+            ]
+        )
+    return shards
+
+
+def random_rows(seed: int, size: int) -> pd.DataFrame:
+    rng = random.Random(seed)
+    days = [pd.Timestamp(TODAY - timedelta(days=rng.randrange(20))) for _ in range(size)]
+    rows = pd.DataFrame({
+        "id": [f"G{rng.randint(1, 9)}-{d:%Y%m%d}-{n:03d}" for n, d in enumerate(days)],
+        "site": [rng.choice(NAMES) if rng.random() < 0.7 else f"企业{rng.randrange(40)}号" for _ in days],
+        "date": days,
+        "deadline": [d + pd.Timedelta(days=rng.randrange(-3, 15)) if rng.random() < 0.6 else pd.NaT for d in days],
+        "handover": [rng.choice(["", "", "某局"]) for _ in days],
+    })  # fmt: skip
+    rows["date"], rows["deadline"] = (
+        pd.to_datetime(rows[c]).astype("datetime64[us]") for c in ("date", "deadline")
+    )
+    return rows.sort_values(["date", "id"], kind="stable")
+
+
+def test_the_shards_hold_what_the_row_by_row_builder_made():
+    for seed in range(5):
+        rows = random_rows(seed, size=400)
+        made = {name: json.loads("{" + text + "}") for name, text in open_site_shards(rows, TODAY).items()}
+        assert made == oracle(rows, TODAY)
+    sites = {key: entry for shard in made.values() for key, entry in shard.items()}
+    assert sites[site_key('乙"号')][0] > SHOWN and len(sites[site_key('乙"号')][1]) == SHOWN
+    assert {state for _, entries in sites.values() for _, _, state in entries} >= {
+        "整改中",
+        "未整改",
+        "逾期 1 天",
+    }
+
+
+def test_no_open_findings_leave_every_shard_empty():
+    made = open_site_shards(random_rows(0, 0), TODAY)
+    assert len(made) == SHARDS and set(made.values()) == {""}
