@@ -16,7 +16,7 @@ import pandas as pd
 
 from anfang.config import Config
 from anfang.dates import month_day
-from anfang.engine import findings_of, is_in, parse_days, state_as_of
+from anfang.engine import findings_of, is_in, iso_dates, parse_days, state_as_of
 from anfang.errors import Problem
 from anfang.model import AMEND, HANDOVER, OBSERVATIONS, VOID
 
@@ -287,23 +287,11 @@ def notice_awaiting_verification(data: CheckInput) -> list[Problem]:
         & (state["rectified"] < pd.Timestamp(data.day) - pd.Timedelta(days=within))
     ].sort_values(["rectified", "date", "id"], kind="stable")  # fmt: skip
     where = data.frame.loc[waiting["row"], ["source", "line"]]
-    days = (pd.Timestamp(data.day) - waiting["rectified"]).dt.days
-    fixed = waiting["rectified"].dt.strftime("%Y-%m-%d")
-    return [
-        Problem(
-            source,
-            int(line),
-            f"{f_id} 于 {on} 整改，已 {n} 天尚未复查（anfang verify {f_id} --pass 或 --fail）",
-        )
-        for f_id, on, n, source, line in zip(
-            waiting["id"].tolist(),
-            fixed.tolist(),
-            days.tolist(),
-            where["source"].tolist(),
-            where["line"].tolist(),
-            strict=True,
-        )
-    ]
+    days = (pd.Timestamp(data.day) - waiting["rectified"]).dt.days.astype(str)
+    f_id = waiting["id"].astype(str)
+    messages = (f_id + " 于 " + pd.Series(iso_dates(waiting["rectified"]), index=waiting.index, dtype="str") + " 整改，已 "
+                + days + " 天尚未复查（anfang verify " + f_id + " --pass 或 --fail）")  # fmt: skip
+    return list(map(Problem, where["source"].tolist(), where["line"].tolist(), messages.tolist()))
 
 
 def notice_roster(data: CheckInput) -> list[Problem]:
