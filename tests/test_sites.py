@@ -72,3 +72,32 @@ def test_the_shards_hold_what_the_row_by_row_builder_made():
 def test_no_open_findings_leave_every_shard_empty():
     made = open_site_shards(random_rows(0, 0), TODAY)
     assert len(made) == SHARDS and set(made.values()) == {""}
+
+
+def test_check_rewrites_only_the_shards_that_changed_and_dates_them_last(tmp_path):
+    from click.testing import CliRunner
+
+    from anfang.cli import cli
+    from anfang.sites import REFRESHED, open_sites_dir
+    from anfang.workspace import init_workspace
+
+    ws = init_workspace(tmp_path / "demo", example=True).root
+
+    def run(*args):
+        return CliRunner().invoke(cli, ["--workspace", str(ws), *args])
+
+    def inodes():
+        return {p.name: p.stat().st_ino for p in open_sites_dir(ws).iterdir()}
+
+    assert run("check", "--date", "3-27").exit_code in (0, 1)
+    first = inodes()
+    assert len(first) == SHARDS + 1 and REFRESHED in first
+    assert run("check", "--date", "3-27").exit_code in (0, 1)
+    again = inodes()
+    assert {n for n in first if first[n] != again[n]} == {REFRESHED}  # nothing changed: only the date
+    site = "回头看测试饭店"
+    assert run("log", "--group", "1", "--date", "3-27", "--town", "新兴街道", "--sector", "消防", "--site", site,
+               "--hazard", "灭火器过期").exit_code == 0  # fmt: skip
+    assert run("check", "--date", "3-27").exit_code in (0, 1)
+    changed = {n for n, i in inodes().items() if again[n] != i}
+    assert changed == {REFRESHED, f"{zlib.crc32(site_key(site).encode()) % SHARDS:02x}.json"}

@@ -195,6 +195,7 @@ def export_table(frame, config: Config):
     state = state_as_of(frame, date.max)
     state = state[state["group"].isin([g.number for g in config.groups])]
     rows = with_details(frame, state.sort_values(["date", "group", "recorded_at", "id"], kind="stable"))
+    del state  # a million rows: not held twice while the rest is made
     process = _process_column(frame, rows)
     found = rows["is_finding"].to_numpy()
 

@@ -9,6 +9,7 @@ site name so log reads one), refreshed by `anfang check` (the office runs it eve
 
 from __future__ import annotations
 
+import contextlib
 import json
 import zlib
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ def site_history(frame, config: Config, name: str, as_of: date) -> SiteHistory:
 
 SHARDS = 256  # the open findings by site are split so that `anfang log` reads one small file
 SHOWN = 20  # the oldest open findings kept per site
+REFRESHED = "refreshed"  # when the shards were last made (a shard is rewritten only when it changes)
 
 
 def open_sites_dir(root: Path) -> Path:
@@ -73,11 +75,15 @@ def refresh_open_sites(root: Path, frame, config: Config, today: date, state=Non
         & state["group"].isin([g.number for g in config.groups])
     ]
     shards = open_site_shards(rows.sort_values(["date", "id"], kind="stable"), today)
-    refreshed = json.dumps(dates.now().isoformat(timespec="minutes"))
     folder = open_sites_dir(root)
-    for name, sites in shards.items():
-        text = f'{{"refreshed": {refreshed}, "sites": {{{sites}}}}}'
-        write_local(folder / name, lambda temp, t=text: temp.write_text(t, encoding="utf-8"))
+    for name, sites in shards.items():  # a day changes a few shards: only those are written
+        data = f'{{"sites": {{{sites}}}}}'.encode()
+        with contextlib.suppress(OSError):
+            if (folder / name).read_bytes() == data:
+                continue
+        write_local(folder / name, lambda temp, d=data: temp.write_bytes(d))
+    refreshed = dates.now().isoformat(timespec="minutes")  # last: never newer than the shards it dates
+    write_local(folder / REFRESHED, lambda temp: temp.write_text(refreshed, encoding="utf-8"))
 
 
 def open_site_shards(rows, today: date) -> dict[str, str]:
@@ -161,10 +167,12 @@ def open_at_site(root: Path, site: str, before: date) -> tuple[list[list[str]], 
     """([id, date, state] of the oldest findings at `site` found before `before` that were still open
     when the list was refreshed, how many there were in all, and when that was); None if never refreshed."""
     key = site_key(site)
+    folder = open_sites_dir(root)
     try:
-        data = json.loads((open_sites_dir(root) / _shard(key)).read_text(encoding="utf-8"))
+        refreshed = (folder / REFRESHED).read_text(encoding="utf-8").strip()
+        data = json.loads((folder / _shard(key)).read_text(encoding="utf-8"))
         count, items = data["sites"].get(key, [0, []])
         earlier = [item for item in items if item[1] < before.isoformat()]
-        return earlier, count - (len(items) - len(earlier)), str(data["refreshed"])
+        return earlier, count - (len(items) - len(earlier)), refreshed
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
