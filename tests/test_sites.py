@@ -101,3 +101,22 @@ def test_check_rewrites_only_the_shards_that_changed_and_dates_them_last(tmp_pat
     assert run("check", "--date", "3-27").exit_code in (0, 1)
     changed = {n for n, i in inodes().items() if again[n] != i}
     assert changed == {REFRESHED, f"{zlib.crc32(site_key(site).encode()) % SHARDS:02x}.json"}
+
+
+def test_a_damaged_stamp_means_no_list_not_a_wrong_one(tmp_path):
+    from anfang.sites import REFRESHED, open_at_site, open_sites_dir
+    from anfang.workspace import init_workspace
+
+    ws = init_workspace(tmp_path / "demo", example=True).root
+    rows = random_rows(1, 60)
+    folder = open_sites_dir(ws)
+    folder.mkdir(parents=True)
+    for name, sites in open_site_shards(rows, TODAY).items():
+        (folder / name).write_text(f'{{"sites": {{{sites}}}}}', encoding="utf-8")
+    site = rows["site"].iloc[0]
+    assert open_at_site(ws, site, TODAY) is None  # never stamped: never shown
+    (folder / REFRESHED).write_text("2020-04-10T21:30+08:00", encoding="utf-8")
+    items, count, when = open_at_site(ws, site, TODAY + timedelta(days=1))
+    assert when == "2020-04-10T21:30+08:00" and count >= len(items) > 0
+    (folder / REFRESHED).write_text("\x1b[31m假的时间", encoding="utf-8")
+    assert open_at_site(ws, site, TODAY) is None

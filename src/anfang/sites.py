@@ -13,7 +13,7 @@ import contextlib
 import json
 import zlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from anfang.config import Config
@@ -170,6 +170,7 @@ def open_at_site(root: Path, site: str, before: date) -> tuple[list[list[str]], 
     folder = open_sites_dir(root)
     try:
         refreshed = (folder / REFRESHED).read_text(encoding="utf-8").strip()
+        datetime.fromisoformat(refreshed)  # a time, nothing else, is printed: else ValueError, no list
         data = json.loads((folder / _shard(key)).read_text(encoding="utf-8"))
         count, items = data["sites"].get(key, [0, []])
         earlier = [item for item in items if item[1] < before.isoformat()]
