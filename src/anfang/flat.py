@@ -118,14 +118,10 @@ def _process_column(frame, rows):
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from anfang.arrowtext import joined_per, large_text
     from anfang.engine import ORDER
 
-    def text(values):
-        return (
-            pa.array(values, pa.large_string())
-            if not isinstance(values, str)
-            else pa.scalar(values, pa.large_string())
-        )
+    text = large_text
 
     def step_key(day, kind, department, due, note):  # \x1f never occurs in stored text
         return pc.binary_join_element_wise(*map(text, (day, kind, department, due, note)), text(_STEP_FIELD))
@@ -161,13 +157,10 @@ def _process_column(frame, rows):
         np.concatenate([v[k] for v, k in zip(values, kept, strict=True)]) for values in (whose, order)
     )
     steps = pa.concat_arrays([key.filter(k) for key, k in zip(keys, kept, strict=True)])
-    steps = pc.dictionary_encode(steps.take(np.lexsort((order, whose))))
+    in_order = np.lexsort((order, whose))
+    steps = pc.dictionary_encode(steps.take(in_order))
     texts = [step_text(_step_event(*key.split(_STEP_FIELD))) for key in steps.dictionary.to_pylist()]
-    offsets = np.concatenate([[0], np.cumsum(np.bincount(whose, minlength=len(ids.dictionary)))])
-    joined = pc.binary_join(
-        pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), text(texts).take(steps.indices)),
-        text(STEP_SEPARATOR),
-    )
+    joined = joined_per(text(texts).take(steps.indices), whose[in_order], len(ids.dictionary), STEP_SEPARATOR)
     return joined.take(ids.indices)
 
 

@@ -96,23 +96,8 @@ def open_site_shards(rows, today: date) -> dict[str, str]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from anfang.arrowtext import concat, joined_per, large_text
     from anfang.engine import iso_dates
-
-    def text(value):
-        return (
-            pa.scalar(value, pa.large_string())
-            if isinstance(value, str)
-            else pa.array(value, pa.large_string())
-        )
-
-    def join(*parts):
-        return pc.binary_join_element_wise(*map(text, parts), text(""))
-
-    def grouped(items, group_of, groups: int):  # items (in order) joined by "," per group
-        order = np.argsort(group_of, kind="stable")
-        offsets = np.concatenate([[0], np.cumsum(np.bincount(group_of, minlength=groups))])
-        lists = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), items.take(pa.array(order)))
-        return pc.binary_join(lists, text(","))
 
     shard_names = [f"{n:02x}.json" for n in range(SHARDS)]
     if rows.empty:
@@ -130,19 +115,25 @@ def open_site_shards(rows, today: date) -> dict[str, str]:
     waiting = ((shown["handover"] != "") | shown["deadline"].notna()).to_numpy()
     state = pc.if_else(
         overdue,
-        join(
+        concat(
             "逾期 ", pc.cast(pa.array(np.nan_to_num(late, nan=0).astype(np.int64)), pa.large_string()), " 天"
         ),
-        text(np.where(waiting, "整改中", "未整改")),
+        large_text(np.where(waiting, "整改中", "未整改")),
     )
-    entries = join(
-        "[", _json_escaped(text(shown["id"])), ', "', text(iso_dates(shown["date"])), '", "', state, '"]'
+    entries = concat(
+        "[",
+        _json_escaped(large_text(shown["id"])),
+        ', "',
+        large_text(iso_dates(shown["date"])),
+        '", "',
+        state,
+        '"]',
     )
-    per_key = grouped(entries, key_of[rank < SHOWN], len(keys))
-    members = join(_json_escaped(text(list(keys))), ": [", pc.cast(pa.array(counts), pa.large_string()), ", [",
+    per_key = joined_per(entries, key_of[rank < SHOWN], len(keys), ",")
+    members = concat(_json_escaped(large_text(list(keys))), ": [", pc.cast(pa.array(counts), pa.large_string()), ", [",
                    per_key, "]]")  # fmt: skip
     shard_of = np.array([zlib.crc32(key.encode("utf-8")) % SHARDS for key in keys], dtype=np.int64)
-    return dict(zip(shard_names, grouped(members, shard_of, SHARDS).to_pylist(), strict=True))
+    return dict(zip(shard_names, joined_per(members, shard_of, SHARDS, ",").to_pylist(), strict=True))
 
 
 def _json_escaped(values):
@@ -151,15 +142,16 @@ def _json_escaped(values):
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from anfang.arrowtext import concat, large_text
+
     escaped = values
     for raw, written in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
         escaped = pc.replace_substring(escaped, raw, written)
-    quote = pa.scalar('"', pa.large_string())
-    escaped = pc.binary_join_element_wise(quote, escaped, quote, pa.scalar("", pa.large_string()))
+    escaped = concat('"', escaped, '"')
     odd = pc.match_substring_regex(values, r"[\x00-\x08\x0b\x0c\x0e-\x1f]").to_numpy(zero_copy_only=False)
     if odd.any():
         exact = [json.dumps(v, ensure_ascii=False) for v in values.filter(pa.array(odd)).to_pylist()]
-        escaped = pc.replace_with_mask(escaped, pa.array(odd), pa.array(exact, pa.large_string()))
+        escaped = pc.replace_with_mask(escaped, pa.array(odd), large_text(exact))
     return escaped
 
 

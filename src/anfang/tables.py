@@ -36,8 +36,10 @@ def _guarded(column):
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from anfang.arrowtext import large_text, utf8_of
+
     column = pc.fill_null(column.cast(pa.large_string()), "")
-    data, offsets = _utf8_of(column)
+    data, offsets = utf8_of(column)
     filled = offsets[1:] > offsets[:-1]
     first = np.zeros(len(column), np.uint8)
     first[filled] = data[offsets[:-1][filled]]
@@ -45,16 +47,7 @@ def _guarded(column):
     if not starts.any():
         return column
     changed = [_safe(text) for text in column.filter(starts).to_pylist()]
-    return pc.replace_with_mask(column, starts, pa.array(changed, pa.large_string()))
-
-
-def _utf8_of(column):
-    """The bytes of a large_string array without nulls, and each cell's start in them (and the end)."""
-    import numpy as np
-
-    offsets = np.frombuffer(column.buffers()[1], np.int64)[column.offset : column.offset + len(column) + 1]
-    data = column.buffers()[2]
-    return (np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)), offsets
+    return pc.replace_with_mask(column, starts, large_text(changed))
 
 
 def _csv_lines(columns) -> bytes:
@@ -63,28 +56,22 @@ def _csv_lines(columns) -> bytes:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    def text(value: str):
-        return pa.scalar(value, pa.large_string())
+    from anfang.arrowtext import concat, large_text, utf8_of
 
     cells = []
     for column in columns:
         column = column.cast(pa.large_string())
-        data, offsets = _utf8_of(column)
+        data, offsets = utf8_of(column)
         used = data[offsets[0] : offsets[-1]].tobytes() if len(column) else b""
         alone_empty = len(columns) == 1 and bool((offsets[1:] == offsets[:-1]).any())  # a line "" not blank
         if alone_empty or any(special in used for special in (b'"', b",", b"\r", b"\n")):  # rarely: quote
             needs = pc.match_substring_regex(column, '^$|[",\r\n]' if alone_empty else '[",\r\n]')
-            escaped = pc.replace_substring(column, '"', '""')
-            column = pc.if_else(
-                needs, pc.binary_join_element_wise(text('"'), escaped, text('"'), text("")), column
-            )
+            column = pc.if_else(needs, concat('"', pc.replace_substring(column, '"', '""'), '"'), column)
         cells.append(column)
-    lines = pc.binary_join_element_wise(
-        pc.binary_join_element_wise(*cells, text(",")), text("\r\n"), text("")
-    )
+    lines = concat(pc.binary_join_element_wise(*cells, large_text(",")), "\r\n")
     if lines.null_count:
         raise ValueError("a CSV cell is missing")  # every column was filled: a bug, not data
-    data, offsets = _utf8_of(lines)
+    data, offsets = utf8_of(lines)
     return data[offsets[0] : offsets[-1]].tobytes()
 
 
