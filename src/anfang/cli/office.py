@@ -103,11 +103,13 @@ def check(app: App, date_text: str | None, as_json: bool) -> None:
             nl=False,
         )
     else:
-        lines = [str(problem) for problem in result.errors]
-        if result.notices:
-            lines += [f"—— 需跟进（{day}）——", *map(str, result.notices)]
-        if lines:
-            click.echo("\n".join(lines))  # once: a line at a time costs seconds for a large campaign
+        lines = (
+            [*result.errors, f"—— 需跟进（{day}）——", *result.notices] if result.notices else result.errors
+        )
+        for start in range(
+            0, len(lines), 50_000
+        ):  # in blocks: a line at a time costs seconds, all at once memory
+            click.echo("\n".join(map(str, lines[start : start + 50_000])))
         click.echo(
             f"记录问题 {len(result.errors)} 处" if result.errors else "记录检查通过，未发现问题。", err=True
         )
