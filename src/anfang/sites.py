@@ -56,8 +56,12 @@ def open_sites_dir(root: Path) -> Path:
     return root / ".anfang" / "open-sites"
 
 
-def _shard(key: str) -> str:
-    return f"{zlib.crc32(key.encode('utf-8')) % SHARDS:02x}.json"
+def _shard_number(key: str) -> int:
+    return zlib.crc32(key.encode("utf-8")) % SHARDS
+
+
+def _shard_name(number: int) -> str:
+    return f"{number:02x}.json"
 
 
 def refresh_open_sites(root: Path, frame, config: Config, today: date, state=None) -> None:
@@ -99,7 +103,7 @@ def open_site_shards(rows, today: date) -> dict[str, str]:
     from anfang.arrowtext import concat, joined_per, large_text
     from anfang.engine import iso_dates
 
-    shard_names = [f"{n:02x}.json" for n in range(SHARDS)]
+    shard_names = [_shard_name(n) for n in range(SHARDS)]
     if rows.empty:
         return dict.fromkeys(shard_names, "")
     codes, names = pd.factorize(rows["site"])
@@ -132,7 +136,7 @@ def open_site_shards(rows, today: date) -> dict[str, str]:
     per_key = joined_per(entries, key_of[rank < SHOWN], len(keys), ",")
     members = concat(_json_escaped(large_text(list(keys))), ": [", pc.cast(pa.array(counts), pa.large_string()), ", [",
                    per_key, "]]")  # fmt: skip
-    shard_of = np.array([zlib.crc32(key.encode("utf-8")) % SHARDS for key in keys], dtype=np.int64)
+    shard_of = np.array([_shard_number(key) for key in keys], dtype=np.int64)
     return dict(zip(shard_names, joined_per(members, shard_of, SHARDS, ",").to_pylist(), strict=True))
 
 
@@ -163,7 +167,7 @@ def open_at_site(root: Path, site: str, before: date) -> tuple[list[list[str]], 
     try:
         refreshed = (folder / REFRESHED).read_text(encoding="utf-8").strip()
         datetime.fromisoformat(refreshed)  # a time, nothing else, is printed: else ValueError, no list
-        data = json.loads((folder / _shard(key)).read_text(encoding="utf-8"))
+        data = json.loads((folder / _shard_name(_shard_number(key))).read_text(encoding="utf-8"))
         count, items = data["sites"].get(key, [0, []])
         earlier = [item for item in items if item[1] < before.isoformat()]
         return earlier, count - (len(items) - len(earlier)), refreshed

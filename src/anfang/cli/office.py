@@ -21,6 +21,8 @@ from anfang.dates import today
 from anfang.errors import AnfangError, UsageError
 from anfang.options import date_option, format_option, group_option, output_option
 
+OUTPUT_BLOCK = 50_000  # lines of check's output written at a time
+
 
 @cli.command()
 @date_option("截至该日（默认今天）")
@@ -106,10 +108,9 @@ def check(app: App, date_text: str | None, as_json: bool) -> None:
         lines = (
             [*result.errors, f"—— 需跟进（{day}）——", *result.notices] if result.notices else result.errors
         )
-        for start in range(
-            0, len(lines), 50_000
-        ):  # in blocks: a line at a time costs seconds, all at once memory
-            click.echo("\n".join(map(str, lines[start : start + 50_000])))
+        # in blocks: a line at a time costs seconds for a large campaign, all at once its memory
+        for start in range(0, len(lines), OUTPUT_BLOCK):
+            click.echo("\n".join(map(str, lines[start : start + OUTPUT_BLOCK])))
         click.echo(
             f"记录问题 {len(result.errors)} 处" if result.errors else "记录检查通过，未发现问题。", err=True
         )
