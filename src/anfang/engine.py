@@ -98,7 +98,6 @@ DETAIL_COLUMNS = ["address", "hazard", "photos", "by", "source", "line"]
 def is_in(values, allowed) -> np.ndarray:
     """values.isin(allowed) for text, by arrow's hash lookup: pandas' own takes seconds when
     `allowed` holds a million ids."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     found = pc.is_in(pa.array(values, pa.large_string()), value_set=pa.array(allowed, pa.large_string()))
@@ -116,44 +115,110 @@ def parse_days(values: pd.Series, errors: str = "raise") -> pd.Series:
 
 
 def _site_keys(sites: pd.Series) -> np.ndarray:
-    """site_key for every row, computed once per distinct name."""
+    """model.site_key for every row, computed once per distinct name."""
     codes, names = pd.factorize(sites)
     if not len(names):
         return np.array([], dtype=int)
-    folded = (
-        pd.Series(names, dtype="str").str.normalize("NFKC").str.replace(r"\s+", "", regex=True).str.lower()
+    return pd.factorize(pd.Series([site_key(name) for name in names.tolist()], dtype=object))[0][codes]
+
+
+def _codes(*columns: pd.Series) -> list[np.ndarray]:
+    """Integer codes of id texts (ids and refs), equal texts equal codes, codes dense from 0 in
+    order of first appearance: the ids of the first column take the lowest. One hash pass by
+    arrow over all of them; the rest of the engine joins changes to observations by numpy
+    indexing, never by hashing a million strings again."""
+    import pyarrow.compute as pc
+
+    chunks = []
+    for column in columns:
+        texts = pa.array(column, pa.large_string())  # arrow-backed text: its own chunks, no copy
+        chunks.extend(texts.chunks if isinstance(texts, pa.ChunkedArray) else [texts])
+    if not any(len(chunk) for chunk in chunks):
+        return [np.zeros(0, dtype=np.int64) for _ in columns]
+    encoded = pc.dictionary_encode(pa.chunked_array(chunks, pa.large_string()))
+    codes = np.concatenate([chunk.indices.to_numpy() for chunk in encoded.chunks if len(chunk)]).astype(
+        np.int64
     )
-    return pd.factorize(folded)[0][codes]
+    return np.split(codes, np.cumsum([len(c) for c in columns])[:-1])
+
+
+class _Changes:
+    """The observations' id codes, and a function placing values given per code (a change's
+    ref) on every observation row holding that id (a duplicated id: on each of its rows)."""
+
+    def __init__(self, obs_codes: np.ndarray) -> None:
+        self.obs = obs_codes
+        self.size = int(obs_codes.max()) + 1 if len(obs_codes) else 0
+
+    def holds(self, codes: np.ndarray) -> np.ndarray:
+        """For every observation row: is its code among `codes`?"""
+        marked = np.zeros(self.size + 1, dtype=bool)
+        marked[codes[codes < self.size]] = True
+        return marked[self.obs]
+
+    def override(
+        self, current: pd.Series, codes: np.ndarray, values: pd.Series, only_missing=False
+    ) -> pd.Series:
+        """`current` with the value of each of `codes` (the last one of a code wins) on the rows of
+        its observation, where that value is not missing (and, only_missing, the row's is)."""
+        known = codes < self.size
+        codes, values = codes[known], values[known]
+        if not len(codes):
+            return current
+        last = np.unique(codes[::-1], return_index=True)[1]  # the last occurrence of each code
+        picked = len(codes) - 1 - last
+        codes, values = codes[picked], values.iloc[picked]
+        present = values.notna().to_numpy()
+        slot = np.full(self.size, -1, dtype=np.int64)
+        slot[codes[present]] = np.flatnonzero(present)
+        chosen = slot[self.obs]
+        use = chosen >= 0
+        if only_missing:
+            use &= current.isna().to_numpy()
+        if not use.any():
+            return current
+        rows = np.flatnonzero(use)
+        result = current.copy()
+        result.iloc[rows] = values.iloc[chosen[rows]].to_numpy()
+        return result
 
 
 def state_as_of(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """One row per observation dated on or before `as_of` that is not voided, in its state then."""
     day_text = as_of.isoformat()  # ISO dates order as text: no parsing to filter
     kinds = frame["kind"].astype("category")
-    voided = frame.loc[kinds == VOID, "ref"]
-    keep = ((kinds == VISIT) | (kinds == FINDING)) & (frame["date"] <= day_text)
-    if len(voided):
-        keep &= ~is_in(frame["id"], voided.unique())
-    obs = frame.loc[keep, STATE_COLUMNS].copy()
-    obs["row"] = obs.index  # where the long texts are, for with_details
-    obs = obs.reset_index(drop=True)
+    dated = (frame["date"] <= day_text).to_numpy()
+    is_obs = ((kinds == VISIT) | (kinds == FINDING)).to_numpy()
+    is_event = kinds.isin([RECTIFY, HANDOVER, DEADLINE, VERIFY]).to_numpy() & dated
+    events = frame.loc[is_event, ["ref", "kind", "date", "handover", "deadline", "fields", *ORDER[1:]]]
+    amends = amendments(frame)
+    voids = frame.loc[(kinds == VOID).to_numpy(), "ref"]
+    candidates = is_obs & dated
+    obs_codes, event_codes, amend_codes, void_codes = _codes(
+        frame["id"][candidates], events["ref"], amends["ref"], voids
+    )
+    if len(void_codes):
+        kept = ~_Changes(obs_codes).holds(void_codes)
+        candidates[candidates] = kept
+        obs_codes = obs_codes[kept]
+    obs = frame.loc[candidates, STATE_COLUMNS].reset_index(names="row")
+    obs["row"] = obs.pop("row")  # where the long texts are, for with_details
+    ids = _Changes(obs_codes)
     obs["date"] = parse_days(obs["date"])
-    ids = pd.Index(obs["id"])  # built once: every change finds its observation through it
-    obs = _apply_amendments(obs, ids, amendments(frame), [n for n in AMENDABLE if n in STATE_COLUMNS])
-    is_event = kinds.isin([RECTIFY, HANDOVER, DEADLINE, VERIFY]) & (frame["date"] <= day_text)
-    events = frame.loc[
-        is_event, ["ref", "kind", "date", "handover", "deadline", "fields", "recorded_at", "source", "line"]
-    ]
-    _rectification(obs, ids, events[events["kind"].isin([RECTIFY, VERIFY])])
+    obs = _apply_amendments(obs, ids, amends, amend_codes, [n for n in AMENDABLE if n in STATE_COLUMNS])
+    event_kinds = events["kind"]
+    steps = event_kinds.isin([RECTIFY, VERIFY]).to_numpy()
+    _rectification(obs, ids, events[steps], event_codes[steps])
     # only handovers and deadline moves need the exact event order (the last one wins)
-    events = events[events["kind"].isin([HANDOVER, DEADLINE])].sort_values(ORDER, kind="stable")
+    moving = event_kinds.isin([HANDOVER, DEADLINE]).to_numpy()
+    events = events[moving].assign(code=event_codes[moving]).sort_values(ORDER, kind="stable")
     obs["handover_date"] = obs["date"].where(obs["handover"] != "")
-    handed = events[events["kind"] == HANDOVER].drop_duplicates("ref", keep="last").set_index("ref")
-    obs["handover"] = _override(obs, ids, handed["handover"], "handover")
-    obs["handover_date"] = _override(obs, ids, parse_days(handed["date"]), "handover_date")
+    handed = events[events["kind"] == HANDOVER]
+    handed_codes = handed["code"].to_numpy()
+    obs["handover"] = ids.override(obs["handover"], handed_codes, handed["handover"])
+    obs["handover_date"] = ids.override(obs["handover_date"], handed_codes, parse_days(handed["date"]))
     moves = events[(events["kind"] == DEADLINE) | ((events["kind"] == HANDOVER) & (events["deadline"] != ""))]
-    moves = moves.drop_duplicates("ref", keep="last").set_index("ref")
-    obs["deadline"] = parse_days(_override(obs, ids, moves["deadline"], "deadline"))
+    obs["deadline"] = parse_days(ids.override(obs["deadline"], moves["code"].to_numpy(), moves["deadline"]))
     obs["group"] = pa.array(obs["group"]).cast(pa.int64()).to_numpy()  # arrow's cast: 10× pandas' astype
     obs["major"] = obs["major"] == "是"
     obs["evidence"] = obs["evidence"] == "是"
@@ -162,60 +227,58 @@ def state_as_of(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
     return obs
 
 
-def _rectification(obs: pd.DataFrame, ids: pd.Index, steps: pd.DataFrame) -> None:
-    """rectified and verified of every observation from its rectify and verify events. Findings
-    never 复查'd need no order (the earliest rectification stands); the few that were are replayed
-    in event order."""
+def _earliest(dates: pd.Series, codes: np.ndarray) -> tuple[np.ndarray, pd.Series]:
+    """The earliest of `dates` (ISO texts) per code: the codes, and their dates parsed."""
+    if not len(codes):
+        return codes, pd.Series([], dtype="datetime64[ns]")
+    earliest = parse_days(dates).groupby(codes).min()
+    return earliest.index.to_numpy(), earliest.reset_index(drop=True)
+
+
+def _rectification(obs: pd.DataFrame, ids: _Changes, steps: pd.DataFrame, codes: np.ndarray) -> None:
+    """rectified and verified of every observation from its rectify and verify events (`codes`:
+    their refs' codes). Findings never 复查'd need no order (the earliest rectification stands);
+    the few that were are replayed in event order."""
     obs["rectified"] = parse_days(obs["rectified"])
     obs["verified"] = pd.Series(pd.NaT, index=obs.index, dtype=obs["rectified"].dtype)
     if steps.empty:
         return
-    checked_refs = steps.loc[steps["kind"] == VERIFY, "ref"].unique()
-    checked = is_in(steps["ref"], checked_refs)
-    plain = steps[~checked].groupby("ref")["date"].min()
-    obs["rectified"] = _override(obs, ids, parse_days(plain), "rectified", only_missing=True)
-    if not len(checked_refs):
+    is_verify = (steps["kind"] == VERIFY).to_numpy()
+    checked_codes = np.unique(codes[is_verify])
+    checked = np.isin(codes, checked_codes)
+    plain = _earliest(steps["date"][~checked], codes[~checked])
+    obs["rectified"] = ids.override(obs["rectified"], *plain, only_missing=True)
+    if not len(checked_codes):
         return
-    steps = steps[checked].sort_values(ORDER, kind="stable")
+    steps = steps[checked].assign(code=codes[checked]).sort_values(ORDER, kind="stable")
     steps = steps.assign(position=np.arange(len(steps)))
-    last_fail = steps[steps["fields"] == FAIL].groupby("ref")["position"].max()
-    if len(last_fail):  # a failed 复查 undoes what was rectified before it, on the spot included
-        obs["rectified"] = obs["rectified"].mask(is_in(obs["id"], last_fail.index))
-    checked_obs = is_in(obs["id"], checked_refs)
-    on_the_spot = pd.Index(
-        obs.loc[checked_obs & obs["rectified"].notna(), "id"]
-    )  # still rectified at the visit
-    after = steps["position"] > steps["ref"].map(last_fail).fillna(-1).to_numpy()
-    fixes = steps[after & (steps["kind"] == RECTIFY)]
-    obs["rectified"] = _override(
-        obs, ids, parse_days(fixes.groupby("ref")["date"].min()), "rectified", only_missing=True
+    code, position = steps["code"].to_numpy(), steps["position"].to_numpy()
+    failed = (steps["fields"] == FAIL).to_numpy()
+    last_fail = np.full(ids.size + 1, -1, dtype=np.int64)
+    np.maximum.at(last_fail, np.minimum(code[failed], ids.size), position[failed])
+    last_fail[ids.size] = -1  # a change of no observation
+    if failed.any():  # a failed 复查 undoes what was rectified before it, on the spot included
+        obs["rectified"] = obs["rectified"].mask(ids.holds(code[failed]))
+    still_rectified = ids.holds(checked_codes) & obs["rectified"].notna().to_numpy()
+    on_the_spot = np.zeros(ids.size + 1, dtype=bool)
+    on_the_spot[ids.obs[still_rectified]] = True  # still rectified at the visit
+    slot = np.minimum(code, ids.size)
+    after = position > last_fail[slot]
+    kinds = steps["kind"].to_numpy()
+    fix = after & (kinds == RECTIFY)
+    obs["rectified"] = ids.override(
+        obs["rectified"], *_earliest(steps["date"][fix], code[fix]), only_missing=True
     )
     # a passed 复查 counts after the rectification it verifies (one at the visit comes first of all)
-    passes = steps[after & (steps["kind"] == VERIFY) & (steps["fields"] == PASS)]
-    if passes.empty:
+    passes = after & (kinds == VERIFY) & (steps["fields"] == PASS).to_numpy()
+    if not passes.any():
         return
-    fixed_at = passes["ref"].map(fixes.groupby("ref")["position"].min()).astype(float)
-    fixed_at = fixed_at.mask(is_in(passes["ref"], on_the_spot), -1)
-    passed = passes[passes["position"] > fixed_at.fillna(np.inf)].groupby("ref")["date"].min()
-    obs["verified"] = _override(obs, ids, parse_days(passed), "verified").where(obs["rectified"].notna())
-
-
-def _override(
-    obs: pd.DataFrame, ids: pd.Index, by_id: pd.Series, column: str, only_missing: bool = False
-) -> pd.Series:
-    """`column` with the values of `by_id` (indexed by observation id) where it has one."""
-    current = obs[column]
-    if by_id.empty:
-        return current
-    if ids.is_unique:
-        positions = ids.get_indexer(by_id.index)
-        found = positions >= 0
-        new = pd.Series(pd.NA, index=obs.index, dtype=by_id.dtype)
-        new.iloc[positions[found]] = by_id.to_numpy()[found]
-    else:  # duplicate ids (a damaged log, which check reports): slower, same result
-        new = obs["id"].map(by_id)
-    use = new.notna() & (current.isna() if only_missing else True)
-    return current.mask(use, new)
+    fixed_at = np.full(ids.size + 1, np.inf)
+    np.minimum.at(fixed_at, slot[fix], position[fix].astype(float))
+    fixed_at[on_the_spot] = -1
+    passed = passes & (position > fixed_at[slot])
+    verified = ids.override(obs["verified"], *_earliest(steps["date"][passed], code[passed]))
+    obs["verified"] = verified.where(obs["rectified"].notna())
 
 
 def days_on_site(state: pd.DataFrame, start: date, end: date) -> pd.Series:
@@ -239,24 +302,27 @@ def with_details(frame: pd.DataFrame, rows: pd.DataFrame, amends: pd.DataFrame |
         amends = amendments(frame)
     details = frame.loc[rows["row"], DETAIL_COLUMNS].set_axis(rows.index)
     joined = pd.concat([rows, details], axis=1)
-    return _apply_amendments(
-        joined, pd.Index(joined["id"]), amends, [n for n in AMENDABLE if n in DETAIL_COLUMNS]
-    )
+    if amends.empty:
+        return joined
+    row_codes, amend_codes = _codes(joined["id"], amends["ref"])
+    names = [n for n in AMENDABLE if n in DETAIL_COLUMNS]
+    return _apply_amendments(joined, _Changes(row_codes), amends, amend_codes, names)
 
 
 def _apply_amendments(
-    obs: pd.DataFrame, ids: pd.Index, amends: pd.DataFrame, names: list[str]
+    obs: pd.DataFrame, ids: _Changes, amends: pd.DataFrame, codes: np.ndarray, names: list[str]
 ) -> pd.DataFrame:
-    """Corrections of the fields `names`, the last one wins; they apply to every date."""
+    """Corrections of the fields `names` (`codes`: the codes of the amendments' refs), the last
+    one wins; they apply to every date."""
     if amends.empty:
         return obs
-    amends = amends.sort_values(ORDER, kind="stable")
+    amends = amends.assign(code=codes).sort_values(ORDER, kind="stable")
+    codes = amends["code"].to_numpy()
     fields = [set(text.split(";")) for text in amends["fields"].tolist()]
     for name in names:
         named = np.fromiter((name in f for f in fields), dtype=bool, count=len(fields))
         if named.any():  # most fields are never corrected
-            changed = amends[named].drop_duplicates("ref", keep="last").set_index("ref")[name]
-            obs[name] = _override(obs, ids, changed, name)
+            obs[name] = ids.override(obs[name], codes[named], amends[name][named])
     return obs
 
 
