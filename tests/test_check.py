@@ -3,6 +3,8 @@
 import json
 from datetime import date
 
+import pytest
+
 from anfang.model import Record
 from anfang.store import append
 
@@ -162,3 +164,63 @@ def test_the_state_the_checks_share_is_the_engines_for_every_date(tmp_path):
         expected = expected[expected["group"].isin([g.number for g in config.groups])]
         pd.testing.assert_frame_equal(data.state(day), expected)
     assert len(data._states) == 3  # two dates before the last, one state for all the others
+
+
+def _references_oracle(records) -> list[tuple]:
+    """check_duplicate_ids and check_references row by row, from the records in the logs' order:
+    an id seen before; a ref to no observation (its last one is the target); a change after the
+    first void of its record, recorded after it; an event dated before its record."""
+    from anfang.model import AMEND, OBSERVATIONS, VOID
+
+    first_seen, last_observed, first_void = {}, {}, {}
+    problems = []
+    for position, r in enumerate(records):
+        if r.id in first_seen:
+            problems.append((r.source, r.line, f"编号 {r.id} 重复（首次出现在 {first_seen[r.id]}）"))
+        first_seen.setdefault(r.id, f"{r.source}:{r.line}")
+        if r.kind in OBSERVATIONS:
+            last_observed[r.id] = r
+        if r.kind == VOID and r.ref:
+            first_void.setdefault(r.ref, (position, r.recorded_at))
+    for position, r in enumerate(records):
+        if not r.ref:
+            continue
+        target = last_observed.get(r.ref)
+        if target is None:
+            problems.append((r.source, r.line, f"{r.kind} 引用了不存在的编号 {r.ref}"))
+            continue
+        void = first_void.get(r.ref)
+        if r.kind != VOID and void and position > void[0] and r.recorded_at > void[1]:
+            problems.append((r.source, r.line, f"{r.ref} 已作废，之后仍有{r.kind}记录"))
+        if r.kind not in (AMEND, VOID) and r.date and r.date < target.date:
+            problems.append((r.source, r.line, f"日期 {r.date} 早于 {r.ref} 的发现日期 {target.date}"))
+    return problems
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_duplicate_ids_and_references_equal_the_row_by_row_rules(tmp_path, seed):
+    """The two checks join changes to records by integer codes; held equal to the rules written
+    row by row, on histories with duplicated ids, voids followed by changes, early events and
+    refs to ids that do not exist."""
+    from anfang.checks import CheckInput, check_duplicate_ids, check_references
+    from anfang.columnar import read_frame
+    from anfang.model import Record
+    from anfang.store import append, read_logs
+    from anfang.workspace import find_workspace, init_workspace
+    from tests.test_columnar import blank
+    from tests.test_engine import random_history
+
+    root = init_workspace(tmp_path / "ws").root
+    random_history(root, seed, size=300)
+    for n, ref in enumerate(["G1-20990101-001", "G7-20200327-999"]):  # refs to no record
+        append(root / "logs" / "group-1.csv", lambda seq, n=n, ref=ref: Record(
+            id=f"G1-20200330-9{n}", kind="rectify", group=1, date=date(2020, 3, 30), **blank(ref=ref)))  # fmt: skip
+    records = read_logs(root / "logs").records
+    frame, _ = read_frame(root / "logs")
+    data = CheckInput(find_workspace(str(root)).config, frame, [], date(2020, 3, 27), root)
+    found = [tuple(p)[:3] for p in check_duplicate_ids(data) + check_references(data)]
+    expected = _references_oracle(records)
+    assert sorted(found) == sorted(expected)
+    messages = " ".join(m for _, _, m in expected)
+    for kind in ["重复", "引用了不存在的编号", "已作废，之后仍有", "早于"]:
+        assert kind in messages, kind  # every rule is exercised

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from anfang.config import Config
 from anfang.dates import month_day
-from anfang.engine import findings_of, is_in, iso_dates, parse_days, state_as_of
+from anfang.engine import findings_of, iso_dates, occurrence, parse_days, state_as_of
 from anfang.errors import Problem
 from anfang.model import AMEND, HANDOVER, OBSERVATIONS, VOID
 
@@ -54,15 +55,20 @@ def check_unreadable_lines(data: CheckInput) -> list[Problem]:
 
 def check_duplicate_ids(data: CheckInput) -> list[Problem]:
     frame = data.frame
-    repeated = frame["id"].duplicated(keep="first")
-    if not repeated.any():
+    codes = frame["id_code"].to_numpy()
+    size = int(codes.max()) + 1 if len(codes) else 0
+    if size == len(codes):  # the ids' codes are dense: as many codes as rows, no id repeats
         return []
-    firsts = frame[~repeated & is_in(frame["id"], frame.loc[repeated, "id"])]
-    first_at = dict(zip(firsts["id"], firsts["source"] + ":" + firsts["line"].astype(str), strict=True))
+    first = occurrence(codes, size)
+    repeated = np.ones(len(codes), dtype=bool)
+    repeated[first[:size]] = False
     later = frame[repeated]
+    firsts = frame.iloc[first[later["id_code"].to_numpy()]]
     return [
-        Problem(source, int(line), f"编号 {rid} 重复（首次出现在 {first_at[rid]}）")
-        for rid, source, line in zip(later["id"], later["source"], later["line"], strict=True)
+        Problem(source, int(line), f"编号 {rid} 重复（首次出现在 {first_source}:{first_line}）")
+        for (rid, source, line), (first_source, first_line) in zip(
+            _columns(later, "id", "source", "line"), _columns(firsts, "source", "line"), strict=True
+        )
     ]
 
 
@@ -72,26 +78,29 @@ def check_references(data: CheckInput) -> list[Problem]:
     is_change = (frame["ref"] != "").to_numpy()
     if not is_change.any():
         return []
-    # the columns first, then the rows: filtering every column of a million rows costs seconds
-    observations = frame.loc[frame["kind"].isin(OBSERVATIONS).to_numpy(), ["id", "date"]]
-    observations = observations.drop_duplicates("id", keep="last")
-    changes = frame.loc[is_change, ["kind", "ref", "date", "recorded_at", "source", "line"]]
+    ids = frame["id_code"].to_numpy()
+    size = int(ids.max()) + 1
+    is_observation = frame["kind"].isin(OBSERVATIONS).to_numpy()
+    # a change refers to the last observation of its id (its codes are the ids' codes)
+    observed = np.flatnonzero(is_observation)
+    last_seen = occurrence(ids[observed], size, last=True)
+    changes = frame.loc[is_change, ["kind", "ref", "ref_code", "date", "recorded_at", "source", "line"]]
     position = np.flatnonzero(is_change)
-    found = pd.Index(observations["id"]).get_indexer(changes["ref"])
+    refs = np.minimum(changes["ref_code"].to_numpy(), size)
+    found = last_seen[refs]
     missing = found < 0
-    target = pd.Series(observations["date"].to_numpy()[found], index=changes.index).where(~missing)
+    target = _taken(frame["date"], observed[np.maximum(found, 0)], changes.index).where(~missing)
     kind = changes["kind"]
     early = ~missing & ~kind.isin([AMEND, VOID]).to_numpy() & (changes["date"] != "").to_numpy()
     early &= (changes["date"] < target).fillna(False).to_numpy()
     after_void = np.zeros(len(changes), dtype=bool)
     is_void = (kind == VOID).to_numpy()
     if is_void.any():
-        voids = changes[is_void].assign(position=position[is_void]).drop_duplicates("ref", keep="first")
-        voided = pd.Index(voids["ref"]).get_indexer(changes["ref"])
-        has = voided >= 0
+        first_void = occurrence(np.where(is_void, refs, size), size)[refs]  # the first void of each id
+        has = first_void >= 0
         after_void = has & ~missing & ~is_void
-        after_void &= position > np.where(has, voids["position"].to_numpy()[voided], 0)
-        void_recorded = pd.Series(voids["recorded_at"].to_numpy()[voided], index=changes.index).where(has)
+        after_void &= position > np.where(has, position[np.maximum(first_void, 0)], 0)
+        void_recorded = _taken(changes["recorded_at"], np.maximum(first_void, 0), changes.index).where(has)
         after_void &= (changes["recorded_at"] > void_recorded).fillna(False).to_numpy()
     problems = []
     flagged = missing | after_void | early
@@ -147,6 +156,11 @@ def check_known_sectors(data: CheckInput) -> list[Problem]:
         )
         for f in findings_of(data.frame, state[~state["sector"].isin(known)])
     ]
+
+
+def _taken(texts: pd.Series, positions: np.ndarray, index: pd.Index) -> pd.Series:
+    """texts.iloc[positions] on `index`, by arrow's take (pandas' converts every text first)."""
+    return pa.array(texts, pa.large_string()).take(pa.array(positions)).to_pandas().set_axis(index)
 
 
 def _columns(frame: pd.DataFrame, *names: str):

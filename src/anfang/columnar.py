@@ -149,7 +149,22 @@ def read_frame(
         table = _file_table(raw, label, cache) if isinstance(raw, bytes) else None
         tables.append(table if table is not None else _reference_table(path, label, problems, raw))
     # arrow concatenation keeps the files' buffers as chunks: no copy of the whole store
-    return pa.concat_tables(tables or [_empty_table()]).to_pandas(), problems
+    return _frame(pa.concat_tables(tables or [_empty_table()])), problems
+
+
+def _frame(table: pa.Table) -> pd.DataFrame:
+    """The records as a frame, with every id and ref also as an integer code (`id_code`,
+    `ref_code`: equal texts, equal codes, the ids' codes dense from 0). One hash pass by arrow
+    here; the engine and check then join changes to records by numpy indexing, never by hashing
+    a million texts again."""
+    frame = table.to_pandas()
+    texts = pa.chunked_array(table["id"].chunks + table["ref"].chunks, pa.large_string())
+    codes = np.zeros(0, dtype=np.int64)
+    if len(texts):
+        encoded = pc.dictionary_encode(texts).chunks
+        codes = np.concatenate([c.indices.to_numpy() for c in encoded if len(c)]).astype(np.int64)
+    frame["id_code"], frame["ref_code"] = codes[: table.num_rows], codes[table.num_rows :]
+    return frame
 
 
 # model.RECORD_ID in the syntax of arrow's regex engine (RE2)
@@ -216,4 +231,4 @@ def _records_table(records: list[Record]) -> pa.Table:
 def records_frame(records: list[Record]) -> pd.DataFrame:
     """A few records (one finding's lines, an import's known ids) as the frame read_frame makes,
     for the engine."""
-    return _records_table(records).to_pandas()
+    return _frame(_records_table(records))

@@ -91,7 +91,7 @@ ORDER = ["date", "recorded_at", "source", "line"]
 # The state keeps the columns the figures need; the long texts are fetched (with_details) only for
 # the rows a report lists, which keeps a campaign of millions within memory.
 STATE_COLUMNS = ["id", "kind", "group", "date", "county", "town", "sector", "site", "major", "evidence",
-                 "handover", "deadline", "rectified", "recorded_at"]  # fmt: skip
+                 "handover", "deadline", "rectified", "recorded_at", "id_code"]  # fmt: skip
 DETAIL_COLUMNS = ["address", "hazard", "photos", "by", "source", "line"]
 
 
@@ -122,24 +122,17 @@ def _site_keys(sites: pd.Series) -> np.ndarray:
     return pd.factorize(pd.Series([site_key(name) for name in names.tolist()], dtype=object))[0][codes]
 
 
-def _codes(*columns: pd.Series) -> list[np.ndarray]:
-    """Integer codes of id texts (ids and refs), equal texts equal codes, codes dense from 0 in
-    order of first appearance: the ids of the first column take the lowest. One hash pass by
-    arrow over all of them; the rest of the engine joins changes to observations by numpy
-    indexing, never by hashing a million strings again."""
-    import pyarrow.compute as pc
-
-    chunks = []
-    for column in columns:
-        texts = pa.array(column, pa.large_string())  # arrow-backed text: its own chunks, no copy
-        chunks.extend(texts.chunks if isinstance(texts, pa.ChunkedArray) else [texts])
-    if not any(len(chunk) for chunk in chunks):
-        return [np.zeros(0, dtype=np.int64) for _ in columns]
-    encoded = pc.dictionary_encode(pa.chunked_array(chunks, pa.large_string()))
-    codes = np.concatenate([chunk.indices.to_numpy() for chunk in encoded.chunks if len(chunk)]).astype(
-        np.int64
-    )
-    return np.split(codes, np.cumsum([len(c) for c in columns])[:-1])
+def occurrence(codes: np.ndarray, size: int, last: bool = False) -> np.ndarray:
+    """For each code 0..size-1, the position of its first (or last) occurrence in `codes`, -1 for
+    a code that does not occur; one more entry, -1, for the codes >= size (a ref to no id), so
+    that `occurrence(...)[np.minimum(refs, size)]` looks refs up."""
+    found = np.full(size + 1, -1, dtype=np.int64)
+    inside = np.flatnonzero(codes < size)
+    if last:
+        inside = inside[::-1]
+    distinct, first = np.unique(codes[inside], return_index=True)
+    found[distinct] = inside[first]
+    return found
 
 
 class _Changes:
@@ -161,18 +154,11 @@ class _Changes:
     ) -> pd.Series:
         """`current` with the value of each of `codes` (the last one of a code wins) on the rows of
         its observation, where that value is not missing (and, only_missing, the row's is)."""
-        known = codes < self.size
-        codes, values = codes[known], values[known]
         if not len(codes):
             return current
-        last = np.unique(codes[::-1], return_index=True)[1]  # the last occurrence of each code
-        picked = len(codes) - 1 - last
-        codes, values = codes[picked], values.iloc[picked]
-        present = values.notna().to_numpy()
-        slot = np.full(self.size, -1, dtype=np.int64)
-        slot[codes[present]] = np.flatnonzero(present)
-        chosen = slot[self.obs]
+        chosen = occurrence(codes, self.size, last=True)[self.obs]
         use = chosen >= 0
+        use[use] = values.iloc[chosen[use]].notna().to_numpy()
         if only_missing:
             use &= current.isna().to_numpy()
         if not use.any():
@@ -190,35 +176,32 @@ def state_as_of(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
     dated = (frame["date"] <= day_text).to_numpy()
     is_obs = ((kinds == VISIT) | (kinds == FINDING)).to_numpy()
     is_event = kinds.isin([RECTIFY, HANDOVER, DEADLINE, VERIFY]).to_numpy() & dated
-    events = frame.loc[is_event, ["ref", "kind", "date", "handover", "deadline", "fields", *ORDER[1:]]]
+    events = frame.loc[
+        is_event, ["ref", "ref_code", "kind", "date", "handover", "deadline", "fields", *ORDER[1:]]
+    ]
     amends = amendments(frame)
-    voids = frame.loc[(kinds == VOID).to_numpy(), "ref"]
     candidates = is_obs & dated
-    obs_codes, event_codes, amend_codes, void_codes = _codes(
-        frame["id"][candidates], events["ref"], amends["ref"], voids
-    )
+    void_codes = frame["ref_code"].to_numpy()[(kinds == VOID).to_numpy()]
     if len(void_codes):
-        kept = ~_Changes(obs_codes).holds(void_codes)
-        candidates[candidates] = kept
-        obs_codes = obs_codes[kept]
+        candidates[candidates] = ~_Changes(frame["id_code"].to_numpy()[candidates]).holds(void_codes)
     obs = frame.loc[candidates, STATE_COLUMNS].reset_index(names="row")
     obs["row"] = obs.pop("row")  # where the long texts are, for with_details
-    ids = _Changes(obs_codes)
+    ids = _Changes(obs["id_code"].to_numpy())
     obs["date"] = parse_days(obs["date"])
-    obs = _apply_amendments(obs, ids, amends, amend_codes, [n for n in AMENDABLE if n in STATE_COLUMNS])
+    obs = _apply_amendments(obs, ids, amends, [n for n in AMENDABLE if n in STATE_COLUMNS])
     event_kinds = events["kind"]
-    steps = event_kinds.isin([RECTIFY, VERIFY]).to_numpy()
-    _rectification(obs, ids, events[steps], event_codes[steps])
+    _rectification(obs, ids, events[event_kinds.isin([RECTIFY, VERIFY]).to_numpy()])
     # only handovers and deadline moves need the exact event order (the last one wins)
-    moving = event_kinds.isin([HANDOVER, DEADLINE]).to_numpy()
-    events = events[moving].assign(code=event_codes[moving]).sort_values(ORDER, kind="stable")
+    events = events[event_kinds.isin([HANDOVER, DEADLINE]).to_numpy()].sort_values(ORDER, kind="stable")
     obs["handover_date"] = obs["date"].where(obs["handover"] != "")
     handed = events[events["kind"] == HANDOVER]
-    handed_codes = handed["code"].to_numpy()
+    handed_codes = handed["ref_code"].to_numpy()
     obs["handover"] = ids.override(obs["handover"], handed_codes, handed["handover"])
     obs["handover_date"] = ids.override(obs["handover_date"], handed_codes, parse_days(handed["date"]))
     moves = events[(events["kind"] == DEADLINE) | ((events["kind"] == HANDOVER) & (events["deadline"] != ""))]
-    obs["deadline"] = parse_days(ids.override(obs["deadline"], moves["code"].to_numpy(), moves["deadline"]))
+    obs["deadline"] = parse_days(
+        ids.override(obs["deadline"], moves["ref_code"].to_numpy(), moves["deadline"])
+    )
     obs["group"] = pa.array(obs["group"]).cast(pa.int64()).to_numpy()  # arrow's cast: 10× pandas' astype
     obs["major"] = obs["major"] == "是"
     obs["evidence"] = obs["evidence"] == "是"
@@ -235,14 +218,15 @@ def _earliest(dates: pd.Series, codes: np.ndarray) -> tuple[np.ndarray, pd.Serie
     return earliest.index.to_numpy(), earliest.reset_index(drop=True)
 
 
-def _rectification(obs: pd.DataFrame, ids: _Changes, steps: pd.DataFrame, codes: np.ndarray) -> None:
-    """rectified and verified of every observation from its rectify and verify events (`codes`:
-    their refs' codes). Findings never 复查'd need no order (the earliest rectification stands);
-    the few that were are replayed in event order."""
+def _rectification(obs: pd.DataFrame, ids: _Changes, steps: pd.DataFrame) -> None:
+    """rectified and verified of every observation from its rectify and verify events. Findings
+    never 复查'd need no order (the earliest rectification stands); the few that were are
+    replayed in event order."""
     obs["rectified"] = parse_days(obs["rectified"])
     obs["verified"] = pd.Series(pd.NaT, index=obs.index, dtype=obs["rectified"].dtype)
     if steps.empty:
         return
+    codes = steps["ref_code"].to_numpy()
     is_verify = (steps["kind"] == VERIFY).to_numpy()
     checked_codes = np.unique(codes[is_verify])
     checked = np.isin(codes, checked_codes)
@@ -250,9 +234,8 @@ def _rectification(obs: pd.DataFrame, ids: _Changes, steps: pd.DataFrame, codes:
     obs["rectified"] = ids.override(obs["rectified"], *plain, only_missing=True)
     if not len(checked_codes):
         return
-    steps = steps[checked].assign(code=codes[checked]).sort_values(ORDER, kind="stable")
-    steps = steps.assign(position=np.arange(len(steps)))
-    code, position = steps["code"].to_numpy(), steps["position"].to_numpy()
+    steps = steps[checked].sort_values(ORDER, kind="stable")
+    code, position = steps["ref_code"].to_numpy(), np.arange(len(steps))
     failed = (steps["fields"] == FAIL).to_numpy()
     last_fail = np.full(ids.size + 1, -1, dtype=np.int64)
     np.maximum.at(last_fail, np.minimum(code[failed], ids.size), position[failed])
@@ -291,7 +274,7 @@ def days_on_site(state: pd.DataFrame, start: date, end: date) -> pd.Series:
 def amendments(frame: pd.DataFrame) -> pd.DataFrame:
     """The amendment records, with the columns corrections need (the rows first would copy every
     column of them)."""
-    return frame.loc[(frame["kind"] == AMEND).to_numpy(), ["ref", "fields", *ORDER, *AMENDABLE]]
+    return frame.loc[(frame["kind"] == AMEND).to_numpy(), ["ref", "ref_code", "fields", *ORDER, *AMENDABLE]]
 
 
 def with_details(frame: pd.DataFrame, rows: pd.DataFrame, amends: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -302,22 +285,18 @@ def with_details(frame: pd.DataFrame, rows: pd.DataFrame, amends: pd.DataFrame |
         amends = amendments(frame)
     details = frame.loc[rows["row"], DETAIL_COLUMNS].set_axis(rows.index)
     joined = pd.concat([rows, details], axis=1)
-    if amends.empty:
-        return joined
-    row_codes, amend_codes = _codes(joined["id"], amends["ref"])
     names = [n for n in AMENDABLE if n in DETAIL_COLUMNS]
-    return _apply_amendments(joined, _Changes(row_codes), amends, amend_codes, names)
+    return _apply_amendments(joined, _Changes(joined["id_code"].to_numpy()), amends, names)
 
 
 def _apply_amendments(
-    obs: pd.DataFrame, ids: _Changes, amends: pd.DataFrame, codes: np.ndarray, names: list[str]
+    obs: pd.DataFrame, ids: _Changes, amends: pd.DataFrame, names: list[str]
 ) -> pd.DataFrame:
-    """Corrections of the fields `names` (`codes`: the codes of the amendments' refs), the last
-    one wins; they apply to every date."""
+    """Corrections of the fields `names`, the last one wins; they apply to every date."""
     if amends.empty:
         return obs
-    amends = amends.assign(code=codes).sort_values(ORDER, kind="stable")
-    codes = amends["code"].to_numpy()
+    amends = amends.sort_values(ORDER, kind="stable")
+    codes = amends["ref_code"].to_numpy()
     fields = [set(text.split(";")) for text in amends["fields"].tolist()]
     for name in names:
         named = np.fromiter((name in f for f in fields), dtype=bool, count=len(fields))

@@ -10,8 +10,16 @@ from anfang.cli.base import cli, terminate
 __all__ = ["cli", "main"]
 
 
+# Python collects cycles every 700 new objects by default; the whole-store commands make hundreds
+# of thousands of plain values (Finding, Problem) and no long-lived cycles, and every collection
+# walks them again: 1 s of check's 12 s of CPU at a million findings. Cycles are still collected.
+GC_THRESHOLD = 100_000  # new objects between collections of the youngest generation
+
+
 def main() -> None:
+    import gc
     import signal
 
+    gc.set_threshold(GC_THRESHOLD)  # the older generations keep their defaults
     signal.signal(signal.SIGTERM, terminate)
     cli.main(prog_name="anfang")
