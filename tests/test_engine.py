@@ -139,3 +139,26 @@ def test_records_frame_equals_the_reader(tmp_path):
     frame, _ = read_frame(ws / "logs")
     again = records_frame(read_logs(ws / "logs").records)
     assert again.reset_index(drop=True).equals(frame.reset_index(drop=True))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_sorted_by_is_pandas_stable_sort(seed):
+    """engine.sorted_by (arrow's sort) orders rows as pandas' stable sort_values does: ties keep
+    their order, missing dates last, texts by code point (CJK, full-width, ASCII), booleans."""
+    import pandas as pd
+
+    from anfang.engine import sorted_by
+
+    rng = random.Random(seed)
+    n = 400
+    texts = ["甲", "乙", "ａ", "a", "A", "", "G1-20200327-010", "G1-20200327-002", "G10-20200327-001"]
+    days = [pd.Timestamp("2020-03-27"), pd.Timestamp("2020-03-25"), pd.NaT]
+    frame = pd.DataFrame({
+        "date": pd.Series([rng.choice(days) for _ in range(n)], dtype="datetime64[us]"),
+        "group": [rng.choice([1, 2, 10]) for _ in range(n)],
+        "id": pd.Series([rng.choice(texts) for _ in range(n)], dtype="str"),
+        "minor": [rng.random() < 0.5 for _ in range(n)],
+    }, index=rng.sample(range(10 * n), n))  # fmt: skip
+    for columns in (["date", "group", "id"], ["minor", "group", "id"], ["id"], ["date"]):
+        expected = frame.sort_values(columns, kind="stable")
+        pd.testing.assert_frame_equal(sorted_by(frame, columns), expected)

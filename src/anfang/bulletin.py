@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from anfang.config import Config
-from anfang.engine import Finding, findings_of, state_as_of
+from anfang.engine import Finding, distinct, findings_of, of_groups, sorted_by, state_as_of, visit_keys
 from anfang.errors import AnfangError
 from anfang.summary import Summary, Totals, build_summary
 
@@ -64,7 +64,7 @@ def _counties(
         seen = visits[visits["county"] == county]
         late = mine["rectified"].isna() & (mine["deadline"] < pd.Timestamp(until))
         result.append(CountyFigures(
-            county=county, sites=int(seen[["date", "group", "site_key"]].drop_duplicates().shape[0]),
+            county=county, sites=len(distinct(visit_keys(seen))),
             hazards=len(mine), major=int(mine["major"].sum()), rectified=int(mine["rectified"].notna().sum()),
             overdue=int(late.sum()), kinds=_kinds(f.hazard for f in findings if f.county == county),
         ))  # fmt: skip
@@ -77,9 +77,9 @@ def build_bulletin(frame: pd.DataFrame, config: Config, until: date, number: int
     numbers = [g.number for g in config.groups]
     summary = build_summary(frame, config, until)
     state = state_as_of(frame, until)
-    state = state[state["group"].isin(numbers)]
+    state = of_groups(state, numbers)
     found = state[state["is_finding"]]
-    findings = findings_of(frame, found.sort_values(["date", "group", "id"], kind="stable"))
+    findings = findings_of(frame, sorted_by(found, ["date", "group", "id"]))
     key = tuple(
         SectorFigures(
             s.name, summary.sectors[s.name], _kinds(f.hazard for f in findings if f.sector == s.name)

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from anfang.config import Config
 from anfang.dates import month_day
-from anfang.engine import findings_of, iso_dates, occurrence, parse_days, state_as_of
+from anfang.engine import findings_of, iso_dates, occurrence, of_groups, parse_days, sorted_by, state_as_of
 from anfang.errors import Problem
 from anfang.model import AMEND, HANDOVER, OBSERVATIONS, VOID
 
@@ -42,7 +42,7 @@ class CheckInput:
         key = date.max if as_of.isoformat() >= (last or "") else as_of
         if key not in self._states:
             state = state_as_of(self.frame, key)
-            self._states[key] = state[state["group"].isin([g.number for g in self.config.groups])]
+            self._states[key] = of_groups(state, [g.number for g in self.config.groups])
         return self._states[key]
 
 
@@ -280,7 +280,7 @@ def notice_not_handed_over_today(data: CheckInput) -> list[Problem]:
         state["is_finding"] & (state["date"] == pd.Timestamp(data.day)) & (state["handover"] == "")
         & state["rectified"].isna()
     ]  # fmt: skip
-    waiting = waiting.assign(minor=~waiting["major"]).sort_values(["minor", "group", "id"], kind="stable")
+    waiting = sorted_by(waiting.assign(minor=~waiting["major"]), ["minor", "group", "id"])
     return [
         Problem(
             f.source,
@@ -299,7 +299,8 @@ def notice_awaiting_verification(data: CheckInput) -> list[Problem]:
     waiting = state[
         state["is_finding"] & state["rectified"].notna() & state["verified"].isna()
         & (state["rectified"] < pd.Timestamp(data.day) - pd.Timedelta(days=within))
-    ].sort_values(["rectified", "date", "id"], kind="stable")  # fmt: skip
+    ]  # fmt: skip
+    waiting = sorted_by(waiting, ["rectified", "date", "id"])
     where = data.frame.loc[waiting["row"], ["source", "line"]]
     days = (pd.Timestamp(data.day) - waiting["rectified"]).dt.days.astype(str)
     f_id = waiting["id"].astype(str)

@@ -119,18 +119,18 @@ def _process_column(frame, rows):
     import pyarrow.compute as pc
 
     from anfang.arrowtext import joined_per, large_text
-    from anfang.engine import ORDER
+    from anfang.engine import ORDER, sorted_by
 
     text = large_text
 
     def step_key(day, kind, department, due, note):  # \x1f never occurs in stored text
         return pc.binary_join_element_wise(*map(text, (day, kind, department, due, note)), text(_STEP_FIELD))
 
-    originals = frame.loc[rows["row"], ["id", "kind", "date", "handover", "deadline", "rectified"]]
-    ids = pc.dictionary_encode(text(originals["id"]))
-    codes = ids.indices.to_numpy()
+    originals = frame.loc[rows["row"], ["id_code", "kind", "date", "handover", "deadline", "rectified"]]
+    codes = originals["id_code"].to_numpy()  # the ids' codes and the refs' (columnar._frame)
+    size = int(max(frame["id_code"].max(), frame["ref_code"].max())) + 1
     is_finding = (originals["kind"] == "finding").to_numpy()
-    last = np.full(len(ids.dictionary), -1)
+    last = np.full(size, -1)
     np.maximum.at(last, codes[is_finding], np.flatnonzero(is_finding))
     own = originals.iloc[last[last >= 0]]
     own_code = np.flatnonzero(last >= 0)
@@ -144,13 +144,13 @@ def _process_column(frame, rows):
     whose, order = [own_code, own_code], [np.zeros(len(own_code)), np.ones(len(own_code))]
     is_step = frame["kind"].isin(["handover", "deadline", "rectify", "verify"]).to_numpy()
     events = frame.loc[
-        is_step, ["ref", "kind", "date", "handover", "deadline", "reason", "fields", *ORDER[1:]]
+        is_step, ["ref_code", "kind", "date", "handover", "deadline", "reason", "fields", *ORDER[1:]]
     ]
-    events = events.sort_values(ORDER, kind="stable")
-    ref = pc.fill_null(pc.index_in(text(events["ref"]), value_set=ids.dictionary), -1).to_numpy()
+    events = sorted_by(events, ORDER)
+    ref = events["ref_code"].to_numpy()
     kind = np.where(events["kind"] == "verify", events["fields"], events["kind"])  # 复查: pass/fail
     keys.append(step_key(events["date"], kind, events["handover"], events["deadline"], events["reason"]))
-    kept.append((ref >= 0) & (last[np.maximum(ref, 0)] >= 0))  # steps of the export's findings only
+    kept.append(last[ref] >= 0)  # steps of the export's findings only
     whose.append(ref)
     order.append(2 + np.arange(len(events)))
     whose, order = (
@@ -160,8 +160,8 @@ def _process_column(frame, rows):
     in_order = np.lexsort((order, whose))
     steps = pc.dictionary_encode(steps.take(in_order))
     texts = [step_text(_step_event(*key.split(_STEP_FIELD))) for key in steps.dictionary.to_pylist()]
-    joined = joined_per(text(texts).take(steps.indices), whose[in_order], len(ids.dictionary), STEP_SEPARATOR)
-    return joined.take(ids.indices)
+    joined = joined_per(text(texts).take(steps.indices), whose[in_order], size, STEP_SEPARATOR)
+    return joined.take(pa.array(codes))
 
 
 _STEP_FIELD = "\x1f"
@@ -183,11 +183,11 @@ def export_table(frame, config: Config):
     import numpy as np
     import pandas as pd
 
-    from anfang.engine import state_as_of, with_details
+    from anfang.engine import of_groups, sorted_by, state_as_of, with_details
 
     state = state_as_of(frame, date.max)
-    state = state[state["group"].isin([g.number for g in config.groups])]
-    rows = with_details(frame, state.sort_values(["date", "group", "recorded_at", "id"], kind="stable"))
+    state = of_groups(state, [g.number for g in config.groups])
+    rows = with_details(frame, sorted_by(state, ["date", "group", "recorded_at", "id"]))
     del state  # a million rows: not held twice while the rest is made
     process = _process_column(frame, rows)
     found = rows["is_finding"].to_numpy()

@@ -49,10 +49,10 @@ def select_findings(frame, config: Config, f: Filters, visits: bool = False) -> 
     (columnar.read_frame); records of groups groups.yaml does not know are left out."""
     import pandas as pd
 
-    from anfang.engine import findings_of, state_as_of
+    from anfang.engine import findings_of, of_groups, sorted_by, state_as_of
 
-    state = state_as_of(frame, f.as_of)
-    keep = state["group"].isin([g.number for g in config.groups])
+    state = of_groups(state_as_of(frame, f.as_of), [g.number for g in config.groups])
+    keep = pd.Series(True, index=state.index)
     if not (visits and not (f.major or f.open or f.overdue or f.status)):
         keep &= state["is_finding"]
     if f.group:
@@ -77,7 +77,7 @@ def select_findings(frame, config: Config, f: Filters, visits: bool = False) -> 
         keep &= state["rectified"].notna() & state["verified"].isna()
     elif f.status == "closed":
         keep &= state["verified"].notna()
-    return findings_of(frame, state[keep].sort_values(["date", "group", "id"], kind="stable"))
+    return findings_of(frame, sorted_by(state[keep], ["date", "group", "id"]))
 
 
 def status_text(finding: Finding, as_of: date) -> str:

@@ -7,7 +7,7 @@ from datetime import date
 
 from anfang.config import Config
 from anfang.dates import month_day
-from anfang.engine import Finding, findings_of, state_as_of
+from anfang.engine import Finding, findings_of, of_groups, state_as_of
 from anfang.errors import AnfangError
 
 
@@ -27,7 +27,7 @@ def build_notices(frame, config: Config, day: date, department: str | None = Non
 
     known = [g.number for g in config.groups]
     state = state_as_of(frame, day)
-    state = state[state["group"].isin(known)]
+    state = of_groups(state, known)
     handed = findings_of(frame, state[state["is_finding"] & (state["handover_date"] == pd.Timestamp(day))])
     by_department: dict[str, list[Finding]] = {}
     for f in sorted(handed, key=lambda f: (f.group, f.id)):
@@ -42,8 +42,8 @@ def build_notices(frame, config: Config, day: date, department: str | None = Non
     if chosen:
         return chosen
     that_day = "、".join(n.department for n in notices) or "没有"
-    final = state_as_of(frame, date.max)
-    final = final[final["group"].isin(known) & final["is_finding"] & (final["handover"] == department)]
+    final = of_groups(state_as_of(frame, date.max), known)
+    final = final[final["is_finding"] & (final["handover"] == department)]
     ever = sorted({d.date() for d in final["handover_date"].dropna()})
     if ever:
         raise NothingHanded(

@@ -7,7 +7,7 @@ from datetime import date
 
 import pandas as pd
 
-from anfang.engine import Finding, findings_of
+from anfang.engine import Finding, findings_of, sorted_by
 
 
 def overdue_findings(frame: pd.DataFrame, state: pd.DataFrame, as_of: date, groups: list[int],
@@ -20,7 +20,7 @@ def overdue_findings(frame: pd.DataFrame, state: pd.DataFrame, as_of: date, grou
         & (state["deadline"] < pd.Timestamp(as_of))
         & state["group"].isin(groups)
     ]
-    return findings_of(frame, late.sort_values(["deadline", "date", "id"]), amends)
+    return findings_of(frame, sorted_by(late, ["deadline", "date", "id"]), amends)
 
 
 def awaiting_verification(frame: pd.DataFrame, state: pd.DataFrame, as_of: date, groups: list[int],
@@ -31,7 +31,7 @@ def awaiting_verification(frame: pd.DataFrame, state: pd.DataFrame, as_of: date,
         state["is_finding"] & state["rectified"].notna() & state["verified"].isna()
         & (state["rectified"] < pd.Timestamp(as_of) - pd.Timedelta(days=days)) & state["group"].isin(groups)
     ]  # fmt: skip
-    return findings_of(frame, waiting.sort_values(["rectified", "date", "id"]))
+    return findings_of(frame, sorted_by(waiting, ["rectified", "date", "id"]))
 
 
 def verification_rows(findings: list[Finding], group_names: dict[int, str], as_of: date) -> list[list[str]]:

@@ -15,7 +15,7 @@ from datetime import date
 import pandas as pd
 
 from anfang.config import Config, Group
-from anfang.engine import Finding, amendments, findings_of, state_as_of
+from anfang.engine import Finding, amendments, findings_of, of_groups, sorted_by, state_as_of
 from anfang.engine import days_on_site as days_on_site_of
 from anfang.overdue import overdue_findings
 from anfang.summary import totals_by
@@ -93,7 +93,7 @@ class Report:
 def _places(today: pd.DataFrame) -> dict[int, tuple[tuple[str, tuple[str, ...]], ...]]:
     """Per group, the day's counties and their towns in the order they were recorded."""
     places: dict[int, dict[str, dict[str, None]]] = {}
-    rows = today.sort_values(["recorded_at", "id"])
+    rows = sorted_by(today, ["recorded_at", "id"])
     for group, county, town in zip(rows["group"].tolist(), rows["county"].tolist(), rows["town"].tolist(),
                                    strict=True):  # fmt: skip
         places.setdefault(group, {}).setdefault(county, {}).setdefault(town, None)
@@ -117,11 +117,11 @@ def build_report(frame: pd.DataFrame, config: Config, day: date, groups: list[in
     numbers = groups or [g.number for g in config.groups]
     state = state_as_of(frame, day)
     amends = amendments(frame)
-    state = state[state["group"].isin(numbers)]  # records of a group not in groups.yaml: see anfang check
+    state = of_groups(state, numbers)
     today = state[state["date"] == pd.Timestamp(day)]
     daily, to_date = _figures_by_group(today, numbers, day), _figures_by_group(state, numbers, day)
     days_on_site = days_on_site_of(state, config.campaign.start, config.campaign.end)
-    found_today = today[today["is_finding"]].sort_values(["date", "recorded_at", "id"], kind="stable")
+    found_today = sorted_by(today[today["is_finding"]], ["date", "recorded_at", "id"])
     by_group: dict[int, list[Finding]] = {n: [] for n in numbers}
     for finding in findings_of(frame, found_today, amends):  # texts fetched once for every group
         by_group[finding.group].append(finding)

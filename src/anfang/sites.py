@@ -31,15 +31,15 @@ class SiteHistory:
 
 def site_history(frame, config: Config, name: str, as_of: date) -> SiteHistory:
     """Every visit and finding at the site `name` (folded as the report folds it), in every group."""
-    from anfang.engine import findings_of, state_as_of
+    from anfang.engine import findings_of, of_groups, sorted_by, state_as_of
 
     state = state_as_of(frame, as_of)
-    state = state[state["group"].isin([g.number for g in config.groups])]
+    state = of_groups(state, [g.number for g in config.groups])
     wanted = site_key(name)
     if not wanted:
         raise AnfangError("企业（场所）名称不能为空")
     folded = state["site"].map(site_key)
-    rows = state[folded == wanted].sort_values(["date", "group", "id"], kind="stable")
+    rows = sorted_by(state[folded == wanted], ["date", "group", "id"])
     similar: tuple[str, ...] = ()
     if rows.empty:
         near = state.loc[folded.str.contains(wanted, regex=False), "site"]
@@ -70,15 +70,13 @@ def refresh_open_sites(root: Path, frame, config: Config, today: date, state=Non
     has it already."""
     from anfang import dates
     from anfang.configcache import write_local
-    from anfang.engine import state_as_of
+    from anfang.engine import of_groups, sorted_by, state_as_of
 
-    state = state_as_of(frame, today) if state is None else state
-    rows = state[
-        state["is_finding"]
-        & state["rectified"].isna()
-        & state["group"].isin([g.number for g in config.groups])
-    ]
-    shards = open_site_shards(rows.sort_values(["date", "id"], kind="stable"), today)
+    state = of_groups(
+        state_as_of(frame, today) if state is None else state, [g.number for g in config.groups]
+    )
+    rows = state[state["is_finding"] & state["rectified"].isna()]
+    shards = open_site_shards(sorted_by(rows, ["date", "id"]), today)
     folder = open_sites_dir(root)
     for name, sites in shards.items():  # a day changes a few shards: only those are written
         data = f'{{"sites": {{{sites}}}}}'.encode()

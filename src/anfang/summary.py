@@ -11,7 +11,16 @@ import numpy as np
 import pandas as pd
 
 from anfang.config import Config
-from anfang.engine import Finding, days_on_site, findings_of, state_as_of
+from anfang.engine import (
+    Finding,
+    days_on_site,
+    distinct,
+    findings_of,
+    of_groups,
+    sorted_by,
+    state_as_of,
+    visit_keys,
+)
 
 
 @dataclass(frozen=True)
@@ -54,10 +63,8 @@ def totals_by(rows: pd.DataFrame, keys: np.ndarray, size: int, until: date) -> l
     def count(mask: np.ndarray) -> np.ndarray:
         return np.bincount(keys[inside & mask], minlength=size)
 
-    visits = rows[["date", "group", "site_key"]].assign(key=keys)[inside].drop_duplicates()
-    sites = np.bincount(visits["key"].to_numpy(), minlength=size)
     columns = [
-        sites,
+        sites_by(visit_keys(rows), keys, size),
         count(found),  # hazards
         count(found & rows["major"].to_numpy()),
         count(found & fixed),  # rectified (closed ones included)
@@ -69,30 +76,46 @@ def totals_by(rows: pd.DataFrame, keys: np.ndarray, size: int, until: date) -> l
     return [Totals(*(int(c[k]) for c in columns)) for k in range(size)]
 
 
+def sites_by(visits: np.ndarray, keys: np.ndarray, size: int) -> np.ndarray:
+    """Distinct visits (engine.visit_keys) per key 0..size-1 (a key of -1 counts nowhere)."""
+    inside = keys >= 0
+    pairs = distinct(visits[inside] * size + keys[inside])
+    return np.bincount(pairs % size, minlength=size)
+
+
 def build_summary(frame: pd.DataFrame, config: Config, until: date) -> Summary:
     state = state_as_of(frame, until)
-    state = state[state["group"].isin([g.number for g in config.groups])]
+    state = of_groups(state, [g.number for g in config.groups])
     numbers = [g.number for g in config.groups]
     by_group = totals_by(state, pd.Index(numbers).get_indexer(state["group"]), len(numbers), until)
     groups = dict(zip(numbers, by_group, strict=True))
     days = days_on_site(state, config.campaign.start, config.campaign.end)
     names = [s.name for s in config.sectors]
-    sector_keys = pd.Index(names).get_indexer(state["sector"])  # -1: not in sectors.yaml
+    sector_keys = _positions(state["sector"], names)  # -1: not in sectors.yaml
     sectors = dict(zip(names, totals_by(state, sector_keys, len(names), until), strict=True))
     (total,) = totals_by(state, np.zeros(len(state), dtype=int), 1, until)
-    visits = state[["group", "date", "site_key", "sector"]].drop_duplicates()
-    counts = visits.groupby(["group", "sector"]).size()
+    keys = pd.Index(numbers).get_indexer(state["group"]) * len(names) + sector_keys
+    sites = sites_by(visit_keys(state), np.where(sector_keys >= 0, keys, -1), len(numbers) * len(names))
     coverage = {
-        g.number: {s.name: int(counts.get((g.number, s.name), 0)) for s in config.key_sectors}
-        for g in config.groups
+        g.number: {s.name: int(sites[i * len(names) + names.index(s.name)]) for s in config.key_sectors}
+        for i, g in enumerate(config.groups)
     }
-    majors = state[state["is_finding"] & state["major"]].sort_values(["date", "group", "id"])
+    majors = sorted_by(state[state["is_finding"] & state["major"]], ["date", "group", "id"])
     return Summary(
         until=until, config=config, groups=groups,
         days_on_site={g.number: int(days.get(g.number, 0)) for g in config.groups},
         sectors=sectors, coverage=coverage, total=total,
         major=tuple(findings_of(frame, majors)),
     )  # fmt: skip
+
+
+def _positions(texts: pd.Series, names: list[str]) -> np.ndarray:
+    """The position of each text in `names`, -1 if absent (arrow's lookup: few names, a million texts)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = pc.index_in(pa.array(texts, pa.large_string()), value_set=pa.array(names, pa.large_string()))
+    return pc.fill_null(found, -1).to_numpy().astype(np.int64)
 
 
 def _figures(t: Totals) -> dict:
