@@ -162,3 +162,31 @@ def test_sorted_by_is_pandas_stable_sort(seed):
     for columns in (["date", "group", "id"], ["minor", "group", "id"], ["id"], ["date"]):
         expected = frame.sort_values(columns, kind="stable")
         pd.testing.assert_frame_equal(sorted_by(frame, columns), expected)
+
+
+@pytest.mark.parametrize("chunks", [1, 3])
+def test_select_equals_pandas_row_selection(chunks):
+    """engine.select (arrow's filter per text column) gives the rows .loc/.iloc give, on a new range
+    index: by a mask, by positions in any order (repeats too), over one chunk or several."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from anfang.engine import select
+
+    rng = np.random.default_rng(chunks)
+    n = 300
+    texts = [f"甲{i % 17}" if i % 5 else "" for i in range(n)]
+    parts = np.array_split(np.arange(n), chunks)
+    table = pa.table({
+        "text": pa.chunked_array([pa.array([texts[i] for i in p], pa.large_string()) for p in parts]),
+        "number": pa.chunked_array([pa.array(p * 7) for p in parts]),
+    })  # fmt: skip
+    frame = table.to_pandas()
+    mask = rng.random(n) < 0.3
+    expected = frame.loc[mask, ["text", "number"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(select(frame, mask, ["text", "number"]), expected)
+    positions = rng.choice(n, 120)  # any order, with repeats
+    expected = frame.iloc[positions][["number", "text"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(select(frame, positions, ["number", "text"]), expected)
+    assert select(frame, np.zeros(n, dtype=bool), ["text"]).shape == (0, 1)

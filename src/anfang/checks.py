@@ -17,7 +17,16 @@ import pyarrow as pa
 
 from anfang.config import Config
 from anfang.dates import month_day
-from anfang.engine import findings_of, iso_dates, occurrence, of_groups, parse_days, sorted_by, state_as_of
+from anfang.engine import (
+    findings_of,
+    iso_dates,
+    occurrence,
+    of_groups,
+    parse_days,
+    select,
+    sorted_by,
+    state_as_of,
+)
 from anfang.errors import Problem
 from anfang.model import AMEND, HANDOVER, OBSERVATIONS, VOID
 
@@ -84,7 +93,7 @@ def check_references(data: CheckInput) -> list[Problem]:
     # a change refers to the last observation of its id (its codes are the ids' codes)
     observed = np.flatnonzero(is_observation)
     last_seen = occurrence(ids[observed], size, last=True)
-    changes = frame.loc[is_change, ["kind", "ref", "ref_code", "date", "recorded_at", "source", "line"]]
+    changes = select(frame, is_change, ["kind", "ref", "ref_code", "date", "recorded_at", "source", "line"])
     position = np.flatnonzero(is_change)
     refs = np.minimum(changes["ref_code"].to_numpy(), size)
     found = last_seen[refs]
@@ -301,7 +310,7 @@ def notice_awaiting_verification(data: CheckInput) -> list[Problem]:
         & (state["rectified"] < pd.Timestamp(data.day) - pd.Timedelta(days=within))
     ]  # fmt: skip
     waiting = sorted_by(waiting, ["rectified", "date", "id"])
-    where = data.frame.loc[waiting["row"], ["source", "line"]]
+    where = select(data.frame, waiting["row"].to_numpy(), ["source", "line"])
     days = (pd.Timestamp(data.day) - waiting["rectified"]).dt.days.astype(str)
     f_id = waiting["id"].astype(str)
     messages = (f_id + " 于 " + pd.Series(iso_dates(waiting["rectified"]), index=waiting.index, dtype="str") + " 整改，已 "
@@ -328,7 +337,7 @@ def notice_same_day(data: CheckInput) -> list[Problem]:
     frame = data.frame
     state = data.state(data.day)
     columns = ["id", "kind", "date", "handover", "rectified", "recorded_at", "source", "line"]
-    written = frame.loc[state["row"], columns]  # the records as written (the visit day's own handover)
+    written = select(frame, state["row"].to_numpy(), columns)  # as written (the visit day's own handover)
     late_handover = (
         (written["kind"] == "finding") & (written["date"] < data.day.isoformat()) & (written["handover"] == "")
         & (written["rectified"] != written["date"])
@@ -336,7 +345,7 @@ def notice_same_day(data: CheckInput) -> list[Problem]:
     entered_day = parse_days(written["recorded_at"].str.slice(0, 10), errors="coerce")
     late_entry = entered_day.to_numpy() > (state["date"] + pd.Timedelta(days=1)).to_numpy()
     flagged = late_handover | late_entry
-    handovers = frame.loc[(frame["kind"] == HANDOVER).to_numpy(), ["ref", "date"]]
+    handovers = select(frame, (frame["kind"] == HANDOVER).to_numpy(), ["ref", "date"])
     first_handover = handovers.groupby("ref")["date"].min().to_dict()
     problems = []
     rows = written[flagged]

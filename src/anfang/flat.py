@@ -119,14 +119,16 @@ def _process_column(frame, rows):
     import pyarrow.compute as pc
 
     from anfang.arrowtext import joined_per, large_text
-    from anfang.engine import ORDER, sorted_by
+    from anfang.engine import ORDER, select, sorted_by
 
     text = large_text
 
     def step_key(day, kind, department, due, note):  # \x1f never occurs in stored text
         return pc.binary_join_element_wise(*map(text, (day, kind, department, due, note)), text(_STEP_FIELD))
 
-    originals = frame.loc[rows["row"], ["id_code", "kind", "date", "handover", "deadline", "rectified"]]
+    originals = select(
+        frame, rows["row"].to_numpy(), ["id_code", "kind", "date", "handover", "deadline", "rectified"]
+    )
     codes = originals["id_code"].to_numpy()  # the ids' codes and the refs' (columnar._frame)
     size = int(max(frame["id_code"].max(), frame["ref_code"].max())) + 1
     is_finding = (originals["kind"] == "finding").to_numpy()
@@ -143,9 +145,9 @@ def _process_column(frame, rows):
     ]  # fmt: skip
     whose, order = [own_code, own_code], [np.zeros(len(own_code)), np.ones(len(own_code))]
     is_step = frame["kind"].isin(["handover", "deadline", "rectify", "verify"]).to_numpy()
-    events = frame.loc[
-        is_step, ["ref_code", "kind", "date", "handover", "deadline", "reason", "fields", *ORDER[1:]]
-    ]
+    events = select(
+        frame, is_step, ["ref_code", "kind", "date", "handover", "deadline", "reason", "fields", *ORDER[1:]]
+    )
     events = sorted_by(events, ORDER)
     ref = events["ref_code"].to_numpy()
     kind = np.where(events["kind"] == "verify", events["fields"], events["kind"])  # 复查: pass/fail
