@@ -147,3 +147,20 @@ def test_empty_logs(tmp_path):
     frame, problems = read_frame(ws / "logs")
     assert len(frame) == 0 and problems == []
     assert len(state_as_of(frame, date(2020, 3, 27))) == 0
+
+
+def test_logs_read_in_parallel_keep_the_logs_order(tmp_path):
+    """read_frame checks the logs on several threads; its records and its problems still come in
+    the logs' order, as the reference reader gives them, whichever log finishes first."""
+    ws = init_workspace(tmp_path / "ws").root
+    random_history(ws, 7)
+    for group in range(1, 10):  # every other log gets a torn tail: the slow reference reader
+        add(ws, group, "visit", date(2020, 3, 27), site=f"场所{group}")
+        if group % 2:
+            with (ws / "logs" / f"group-{group}.csv").open("ab") as handle:
+                handle.write(f"G{group}-20200327-999,finding,,{group},2020-03-27,南湖".encode())
+    reference = read_logs(ws / "logs")
+    frame, problems = read_frame(ws / "logs")
+    assert frame_records(frame) == reference_records(reference.records)
+    assert [str(p) for p in problems] == [str(p) for p in reference.problems]
+    assert [p.file for p in problems] == [f"group-{g}.csv" for g in (1, 3, 5, 7, 9)]
