@@ -95,15 +95,6 @@ STATE_COLUMNS = ["id", "kind", "group", "date", "county", "town", "sector", "sit
 DETAIL_COLUMNS = ["address", "hazard", "photos", "by", "source", "line"]
 
 
-def is_in(values, allowed) -> np.ndarray:
-    """values.isin(allowed) for text, by arrow's hash lookup: pandas' own takes seconds when
-    `allowed` holds a million ids."""
-    import pyarrow.compute as pc
-
-    found = pc.is_in(pa.array(values, pa.large_string()), value_set=pa.array(allowed, pa.large_string()))
-    return found.to_numpy(zero_copy_only=False)
-
-
 def parse_days(values: pd.Series, errors: str = "raise") -> pd.Series:
     """ISO date texts ("" for none) as datetimes, each distinct text parsed once (a campaign has a
     few dozen dates and a million rows); errors="coerce": an unreadable text is NaT too."""
