@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from anfang.config import Config
 from anfang.dates import month_day
@@ -71,8 +70,8 @@ def check_duplicate_ids(data: CheckInput) -> list[Problem]:
     first = occurrence(codes, size)
     repeated = np.ones(len(codes), dtype=bool)
     repeated[first[:size]] = False
-    later = frame[repeated]
-    firsts = frame.iloc[first[later["id_code"].to_numpy()]]
+    later = select(frame, repeated, ["id", "id_code", "source", "line"])
+    firsts = select(frame, first[later["id_code"].to_numpy()], ["source", "line"])
     return [
         Problem(source, int(line), f"编号 {rid} 重复（首次出现在 {first_source}:{first_line}）")
         for (rid, source, line), (first_source, first_line) in zip(
@@ -98,7 +97,7 @@ def check_references(data: CheckInput) -> list[Problem]:
     refs = np.minimum(changes["ref_code"].to_numpy(), size)
     found = last_seen[refs]
     missing = found < 0
-    target = _taken(frame["date"], observed[np.maximum(found, 0)], changes.index).where(~missing)
+    target = select(frame, observed[np.maximum(found, 0)], ["date"])["date"].where(~missing)
     kind = changes["kind"]
     early = ~missing & ~kind.isin([AMEND, VOID]).to_numpy() & (changes["date"] != "").to_numpy()
     early &= (changes["date"] < target).fillna(False).to_numpy()
@@ -109,7 +108,7 @@ def check_references(data: CheckInput) -> list[Problem]:
         has = first_void >= 0
         after_void = has & ~missing & ~is_void
         after_void &= position > np.where(has, position[np.maximum(first_void, 0)], 0)
-        void_recorded = _taken(changes["recorded_at"], np.maximum(first_void, 0), changes.index).where(has)
+        void_recorded = select(changes, np.maximum(first_void, 0), ["recorded_at"])["recorded_at"].where(has)
         after_void &= (changes["recorded_at"] > void_recorded).fillna(False).to_numpy()
     problems = []
     flagged = missing | after_void | early
@@ -165,11 +164,6 @@ def check_known_sectors(data: CheckInput) -> list[Problem]:
         )
         for f in findings_of(data.frame, state[~state["sector"].isin(known)])
     ]
-
-
-def _taken(texts: pd.Series, positions: np.ndarray, index: pd.Index) -> pd.Series:
-    """texts.iloc[positions] on `index`, by arrow's take (pandas' converts every text first)."""
-    return pa.array(texts, pa.large_string()).take(pa.array(positions)).to_pandas().set_axis(index)
 
 
 def _columns(frame: pd.DataFrame, *names: str):

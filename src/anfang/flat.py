@@ -119,7 +119,7 @@ def _process_column(frame, rows):
     import pyarrow.compute as pc
 
     from anfang.arrowtext import joined_per, large_text
-    from anfang.engine import ORDER, select, sorted_by
+    from anfang.engine import ORDER, occurrence, select, sorted_by
 
     text = large_text
 
@@ -132,8 +132,7 @@ def _process_column(frame, rows):
     codes = originals["id_code"].to_numpy()  # the ids' codes and the refs' (columnar._frame)
     size = int(max(frame["id_code"].max(), frame["ref_code"].max())) + 1
     is_finding = (originals["kind"] == "finding").to_numpy()
-    last = np.full(size, -1)
-    np.maximum.at(last, codes[is_finding], np.flatnonzero(is_finding))
+    last = occurrence(np.where(is_finding, codes, size), size, last=True)  # each id's last finding row
     own = originals.iloc[last[last >= 0]]
     own_code = np.flatnonzero(last >= 0)
     handed = (own["handover"] != "").to_numpy()
