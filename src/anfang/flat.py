@@ -104,10 +104,6 @@ def parse_process(text: str) -> tuple[Event, ...]:
     return tuple(events)
 
 
-def _yes_no(value: bool) -> str:
-    return "是" if value else "否"
-
-
 def _process_column(frame, rows):
     """整改过程 of each export row (an arrow text array): the visit day's state of its finding,
     then every handover, deadline move, rectification and 复查 in the order the engine applies
