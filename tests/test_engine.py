@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from anfang.columnar import read_frame, records_frame
-from anfang.engine import Finding, finding_state, findings_as_of
+from anfang.columnar import read_frame, records_columns
+from anfang.engine import Finding, finding_state, findings_as_of, frame_of
 from anfang.model import AMENDABLE, Record
 from anfang.store import append, read_logs, read_records_about
 from anfang.workspace import init_workspace
@@ -133,11 +133,13 @@ def test_one_finding_state_from_its_own_lines_equals_the_whole_store(tmp_path, s
         assert finding_state(own, rid, day) == whole.get(rid), rid
 
 
-def test_records_frame_equals_the_reader(tmp_path):
+def test_records_columns_equal_the_reader(tmp_path):
+    """The one-finding commands' columns (no pandas) hold what the reports' frame holds."""
     ws = init_workspace(tmp_path / "ws").root
     random_history(ws, 3, size=60)
     frame, _ = read_frame(ws / "logs")
-    again = records_frame(read_logs(ws / "logs").records)
+    again = frame_of(records_columns(read_logs(ws / "logs").records))
+    assert list(again.columns) == list(frame.columns)
     assert again.reset_index(drop=True).equals(frame.reset_index(drop=True))
 
 

@@ -9,9 +9,9 @@ import os
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -32,6 +32,9 @@ from anfang.store import (
     snapshot,
 )
 from anfang.textsafe import EXCEL_CELL_LIMIT
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FIELDS = COLUMNS[:-1]  # without the CRC column
 TEXT = USER_TEXT_COLUMNS  # the only columns the store escapes
@@ -165,18 +168,22 @@ def read_frame(
 
 
 def _frame(table: pa.Table) -> pd.DataFrame:
-    """The records as a frame, with every id and ref also as an integer code (`id_code`,
-    `ref_code`: equal texts, equal codes, the ids' codes dense from 0). One hash pass by arrow
-    here; the engine and check then join changes to records by numpy indexing, never by hashing
-    a million texts again."""
+    """The records as a frame, with every id and ref also as an integer code (_codes)."""
     frame = table.to_pandas()
+    frame["id_code"], frame["ref_code"] = _codes(table)
+    return frame
+
+
+def _codes(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """Every id and ref as an integer code (`id_code`, `ref_code`: equal texts, equal codes, the
+    ids' codes dense from 0). One hash pass by arrow here; the engine and check then join changes
+    to records by numpy indexing, never by hashing a million texts again."""
     texts = pa.chunked_array(table["id"].chunks + table["ref"].chunks, pa.large_string())
     codes = np.zeros(0, dtype=np.int64)
     if len(texts):
         encoded = pc.dictionary_encode(texts).chunks
         codes = np.concatenate([c.indices.to_numpy() for c in encoded if len(c)]).astype(np.int64)
-    frame["id_code"], frame["ref_code"] = codes[: table.num_rows], codes[table.num_rows :]
-    return frame
+    return codes[: table.num_rows], codes[table.num_rows :]
 
 
 # model.RECORD_ID in the syntax of arrow's regex engine (RE2)
@@ -240,7 +247,11 @@ def _records_table(records: list[Record]) -> pa.Table:
     return pa.table(columns)
 
 
-def records_frame(records: list[Record]) -> pd.DataFrame:
-    """A few records (one finding's lines, an import's known ids) as the frame read_frame makes,
-    for the engine."""
-    return _frame(_records_table(records))
+def records_columns(records: list[Record]) -> dict:
+    """A few records (one finding's lines, an import's known ids) as the engine's columns (the
+    columns of read_frame's frame), without pandas."""
+    table = _records_table(records)
+    columns = {name: table[name].combine_chunks() for name in table.column_names}
+    columns["line"] = columns["line"].to_numpy()
+    columns["id_code"], columns["ref_code"] = _codes(table)
+    return columns

@@ -1,7 +1,8 @@
 """THE state of every visit and finding as of the end of a date, written once, column-wise.
 
 Every command that needs state comes here: the reports over the whole store (a frame from
-columnar.read_frame) and the one-finding commands (a frame of that finding's few lines). The rules:
+columnar.read_frame) and the one-finding commands (the columns of that finding's few lines,
+columnar.records_columns). The rules:
 - an observation (visit or finding) dated on or before the date, not voided, is in the state;
 - events (rectify, handover, deadline, verify) count from their date on, in the order
   (date, recorded_at, file, line); the last handover and deadline move win;
@@ -11,16 +12,21 @@ columnar.read_frame) and the one-finding commands (a frame of that finding's few
 - corrections (amend, void) fix the record itself and apply to every date, the last one wins.
 The row-wise model of the same rules lives in tests/oracle/ as the executable specification;
 tests hold this engine equal to it on every field. Never imported on `anfang log`'s path.
+
+The rules run on arrow arrays (texts) and numpy arrays (numbers, dates, flags), never on pandas:
+`show` and `rectify` compute one finding's state without importing pandas (half a second). The
+reports hand a frame in and get a frame back through the few functions that say `pd.DataFrame`
+(state_as_of, with_details, select, sorted_by), which convert without copying the texts.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from anfang.model import (
     AMEND,
@@ -36,6 +42,13 @@ from anfang.model import (
     VOID,
     site_key,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# The engine's table: column name -> arrow array (texts) or numpy array (numbers, dates as
+# datetime64[us] with NaT for none, flags), all of one length.
+Columns = dict
 
 
 class Finding(NamedTuple):
@@ -93,63 +106,112 @@ ORDER = ["date", "recorded_at", "source", "line"]
 STATE_COLUMNS = ["id", "kind", "group", "date", "county", "town", "sector", "site", "major", "evidence",
                  "handover", "deadline", "rectified", "recorded_at", "id_code"]  # fmt: skip
 DETAIL_COLUMNS = ["address", "hazard", "photos", "by", "source", "line"]
+NAT = np.datetime64("NaT", "us")
+_NEVER = np.iinfo(np.int64).max  # a day later than any, for minima over days that may be NaT
 
 
-def parse_days(values: pd.Series, errors: str = "raise") -> pd.Series:
-    """ISO date texts ("" for none) as datetimes, each distinct text parsed once (a campaign has a
-    few dozen dates and a million rows); errors="coerce": an unreadable text is NaT too."""
-    codes, texts = pd.factorize(values)
-    texts = pd.Series(texts, dtype=object)
-    parsed = pd.to_datetime(texts.where(texts != ""), format="%Y-%m-%d", errors=errors).to_numpy()
-    parsed = np.append(parsed, np.datetime64("NaT"))  # code -1 (a missing value) takes the last
-    return pd.Series(parsed[codes], index=values.index)
+# -- columns ------------------------------------------------------------------------------------
 
 
-def select(frame: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> pd.DataFrame:
-    """frame[columns] at `rows` (a boolean mask, or positions in any order) on a new range index.
-    Text columns are filtered by arrow chunk by chunk, then made one chunk: pandas' take (what
-    .loc does) makes arrow concatenate a million-row column of the store's chunks first, for
-    every column and every selection."""
+def _is_arrow(values) -> bool:
+    return isinstance(values, (pa.Array, pa.ChunkedArray))
+
+
+def _length(columns: Columns) -> int:
+    return len(next(iter(columns.values()))) if columns else 0
+
+
+def _flags(result) -> np.ndarray:
+    """An arrow boolean result as numpy (a null, which the logs never hold, as False)."""
+    return pc.fill_null(result, False).to_numpy(zero_copy_only=False)
+
+
+def _is(texts, *values: str) -> np.ndarray:
+    """For each text: is it one of `values`?"""
+    return _flags(pc.is_in(texts, value_set=pa.array(values, texts.type)))
+
+
+def _filled(texts) -> np.ndarray:
+    """For each text: is it not empty?"""
+    return _flags(pc.not_equal(texts, ""))
+
+
+def _at(values, positions: np.ndarray):
+    """values at `positions` (integers), arrow or numpy alike."""
+    return values.take(pa.array(positions, pa.int64())) if _is_arrow(values) else values[positions]
+
+
+def _pick(columns: Columns, rows: np.ndarray, names) -> Columns:
+    """The columns `names` at `rows` (a boolean mask, or positions in any order). Texts are
+    filtered by arrow and left in one chunk: a later take needs no concatenation of the store's
+    chunks first."""
     if rows.dtype == bool:
         mask, order = rows, None
     else:
-        mask = np.zeros(len(frame), dtype=bool)
+        mask = np.zeros(_length(columns), dtype=bool)
         mask[rows] = True
         order = np.searchsorted(np.flatnonzero(mask), rows)  # each wanted row among the filtered
     picked, arrow_mask = {}, pa.array(mask)
-    for name in columns:
-        values = frame[name]
-        if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-            texts = pa.array(values).filter(arrow_mask)
-            if isinstance(texts, pa.ChunkedArray):  # one chunk: later takes need no concatenation
+    for name in names:
+        values = columns[name]
+        if _is_arrow(values):
+            texts = values.filter(arrow_mask)
+            if isinstance(texts, pa.ChunkedArray):
                 texts = texts.combine_chunks()
-            if order is not None:
-                texts = texts.take(pa.array(order))
-            picked[name] = texts.to_pandas()
+            picked[name] = texts if order is None else _at(texts, order)
         else:
-            kept = values.to_numpy()[mask]
+            kept = values[mask]
             picked[name] = kept if order is None else kept[order]
-    return pd.DataFrame(picked, index=pd.RangeIndex(int(mask.sum()) if order is None else len(order)))
+    return picked
 
 
-def sorted_by(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """rows.sort_values(columns, kind="stable") (missing values last), by arrow's stable sort:
-    five times faster at a million rows, where pandas factorizes every text key first."""
-    import pyarrow.compute as pc
-
-    if len(rows) < 2:
-        return rows
-    keys = pa.table([pa.array(rows[c]) for c in columns], names=[f"k{i}" for i in range(len(columns))])
-    order = pc.sort_indices(keys, sort_keys=[(f"k{i}", "ascending") for i in range(len(columns))])
-    return rows.iloc[order.to_numpy()]
+def _order(columns: Columns, names: list[str]) -> np.ndarray:
+    """The positions that sort the rows by `names`: stable, missing values last (arrow's sort,
+    five times faster than pandas' at a million rows, which factorizes every text key first)."""
+    keys = pa.table(
+        [v if _is_arrow(v) else pa.array(v, from_pandas=True) for v in (columns[n] for n in names)],
+        names=[f"k{i}" for i in range(len(names))],
+    )
+    return pc.sort_indices(keys, sort_keys=[(f"k{i}", "ascending") for i in range(len(names))]).to_numpy()
 
 
-def _site_keys(sites: pd.Series) -> np.ndarray:
-    """model.site_key for every row, computed once per distinct name."""
-    codes, names = pd.factorize(sites)
-    if not len(names):
-        return np.array([], dtype=int)
-    return pd.factorize(pd.Series([site_key(name) for name in names.tolist()], dtype=object))[0][codes]
+def _sorted(columns: Columns, names: list[str]) -> Columns:
+    if _length(columns) < 2:
+        return columns
+    order = _order(columns, names)
+    return {name: _at(values, order) for name, values in columns.items()}
+
+
+def days_of(texts, coerce: bool = False) -> np.ndarray:
+    """ISO date texts ("" for none) as datetime64[us], NaT for none; each distinct text parsed
+    once (a campaign has a few dozen dates and a million rows). The store lets only real dates
+    into its date columns; coerce: any other text (a recorded_at cut short) is NaT, not an error."""
+    from anfang.store import parse_log_date
+
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    encoded = pc.dictionary_encode(texts)
+    parsed = []
+    for text in encoded.dictionary.to_pylist():
+        try:
+            day = parse_log_date(text, "deadline")  # "" is no date; a wrong text raises
+        except ValueError:
+            if not coerce:
+                raise
+            day = None
+        parsed.append(NAT if day is None else np.datetime64(day, "us"))
+    parsed.append(NAT)  # a null (index -1) takes the last
+    indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return np.array(parsed, dtype="datetime64[us]")[indices]
+
+
+def _site_keys(sites) -> np.ndarray:
+    """model.site_key for every row, as an integer (equal keys, equal integers), computed once
+    per distinct name."""
+    encoded = pc.dictionary_encode(sites)
+    keys: dict = {}
+    per_name = [keys.setdefault(site_key(name), len(keys)) for name in encoded.dictionary.to_pylist()]
+    return np.array(per_name, dtype=np.int64)[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
 def occurrence(codes: np.ndarray, size: int, last: bool = False) -> np.ndarray:
@@ -174,6 +236,14 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if len(ordered) else ordered
 
 
+def _missing(values) -> np.ndarray:
+    if _is_arrow(values):
+        return values.is_null().to_numpy(zero_copy_only=False)
+    if values.dtype.kind == "M":
+        return np.isnat(values)
+    return np.zeros(len(values), dtype=bool)
+
+
 class _Changes:
     """The observations' id codes, and a function placing values given per code (a change's
     ref) on every observation row holding that id (a duplicated id: on each of its rows)."""
@@ -188,119 +258,280 @@ class _Changes:
         marked[codes[codes < self.size]] = True
         return marked[self.obs]
 
-    def override(
-        self, current: pd.Series, codes: np.ndarray, values: pd.Series, only_missing=False
-    ) -> pd.Series:
+    def override(self, current, codes: np.ndarray, values, only_missing: bool = False):
         """`current` with the value of each of `codes` (the last one of a code wins) on the rows of
         its observation, where that value is not missing (and, only_missing, the row's is)."""
         if not len(codes):
             return current
         chosen = occurrence(codes, self.size, last=True)[self.obs]
         use = chosen >= 0
-        use[use] = values.iloc[chosen[use]].notna().to_numpy()
+        use[use] = ~_missing(_at(values, chosen[use]))
         if only_missing:
-            use &= current.isna().to_numpy()
+            use &= _missing(current)
         if not use.any():
             return current
-        rows = np.flatnonzero(use)
+        new = _at(values, chosen[use])
+        if _is_arrow(current):
+            return pc.replace_with_mask(current, pa.array(use), new.cast(current.type))
         result = current.copy()
-        result.iloc[rows] = values.iloc[chosen[rows]].to_numpy()
+        result[use] = new
         return result
 
 
-def state_as_of(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """One row per observation dated on or before `as_of` that is not voided, in its state then."""
+# -- the state ----------------------------------------------------------------------------------
+
+
+def state_columns(columns: Columns, as_of: date) -> Columns:
+    """One row per observation dated on or before `as_of` that is not voided, in its state then
+    (STATE_COLUMNS, dates parsed, flags as booleans, plus row: its row in `columns`, verified,
+    handover_date, is_finding and site_key)."""
     day_text = as_of.isoformat()  # ISO dates order as text: no parsing to filter
-    kinds = frame["kind"].astype("category")
-    dated = (frame["date"] <= day_text).to_numpy()
-    is_obs = ((kinds == VISIT) | (kinds == FINDING)).to_numpy()
-    is_event = kinds.isin([RECTIFY, HANDOVER, DEADLINE, VERIFY]).to_numpy() & dated
-    events = select(
-        frame, is_event, ["ref", "ref_code", "kind", "date", "handover", "deadline", "fields", *ORDER[1:]]
-    )
-    amends = amendments(frame)
-    candidates = is_obs & dated
-    void_codes = frame["ref_code"].to_numpy()[(kinds == VOID).to_numpy()]
+    kinds = columns["kind"]
+    dated = _flags(pc.less_equal(columns["date"], day_text))
+    is_event = _is(kinds, RECTIFY, HANDOVER, DEADLINE, VERIFY) & dated
+    events = _pick(columns, is_event, ["ref_code", "kind", "date", "handover", "deadline", "fields", *ORDER[1:]])
+    amends = amendment_columns(columns)
+    candidates = _is(kinds, VISIT, FINDING) & dated
+    void_codes = columns["ref_code"][_is(kinds, VOID)]
     if len(void_codes):
-        candidates[candidates] = ~_Changes(frame["id_code"].to_numpy()[candidates]).holds(void_codes)
-    obs = select(frame, candidates, STATE_COLUMNS)
+        candidates[candidates] = ~_Changes(columns["id_code"][candidates]).holds(void_codes)
+    obs = _pick(columns, candidates, STATE_COLUMNS)
     obs["row"] = np.flatnonzero(candidates)  # where the long texts are, for with_details
-    ids = _Changes(obs["id_code"].to_numpy())
-    obs["date"] = parse_days(obs["date"])
-    obs = _apply_amendments(obs, ids, amends, [n for n in AMENDABLE if n in STATE_COLUMNS])
-    event_kinds = events["kind"]
-    _rectification(obs, ids, events[event_kinds.isin([RECTIFY, VERIFY]).to_numpy()])
+    ids = _Changes(obs["id_code"])
+    obs["date"] = days_of(obs["date"])
+    _apply_amendments(obs, ids, amends, [n for n in AMENDABLE if n in STATE_COLUMNS])
+    steps = _is(events["kind"], RECTIFY, VERIFY)
+    _rectification(obs, ids, _pick(events, steps, list(events)))
     # only handovers and deadline moves need the exact event order (the last one wins)
-    events = sorted_by(events[event_kinds.isin([HANDOVER, DEADLINE]).to_numpy()], ORDER)
-    obs["handover_date"] = obs["date"].where(obs["handover"] != "")
-    handed = events[events["kind"] == HANDOVER]
-    handed_codes = handed["ref_code"].to_numpy()
-    obs["handover"] = ids.override(obs["handover"], handed_codes, handed["handover"])
-    obs["handover_date"] = ids.override(obs["handover_date"], handed_codes, parse_days(handed["date"]))
-    moves = events[(events["kind"] == DEADLINE) | ((events["kind"] == HANDOVER) & (events["deadline"] != ""))]
-    obs["deadline"] = parse_days(
-        ids.override(obs["deadline"], moves["ref_code"].to_numpy(), moves["deadline"])
+    events = _sorted(_pick(events, ~steps, list(events)), ORDER)
+    obs["handover_date"] = np.where(_filled(obs["handover"]), obs["date"], NAT)
+    handed = _is(events["kind"], HANDOVER)
+    handed_codes = events["ref_code"][handed]
+    obs["handover"] = ids.override(obs["handover"], handed_codes, events["handover"].filter(pa.array(handed)))
+    obs["handover_date"] = ids.override(
+        obs["handover_date"], handed_codes, days_of(events["date"].filter(pa.array(handed)))
     )
-    obs["group"] = pa.array(obs["group"]).cast(pa.int64()).to_numpy()  # arrow's cast: 10× pandas' astype
-    obs["major"] = obs["major"] == "是"
-    obs["evidence"] = obs["evidence"] == "是"
-    obs["is_finding"] = obs["kind"] == FINDING
+    moves = ~handed | _filled(events["deadline"])  # a deadline move, or a handover that sets one
+    obs["deadline"] = days_of(
+        ids.override(obs["deadline"], events["ref_code"][moves], events["deadline"].filter(pa.array(moves)))
+    )
+    obs["group"] = pc.cast(obs["group"], pa.int64()).to_numpy(zero_copy_only=False)
+    obs["major"] = _flags(pc.equal(obs["major"], "是"))
+    obs["evidence"] = _flags(pc.equal(obs["evidence"], "是"))
+    obs["is_finding"] = _flags(pc.equal(obs["kind"], FINDING))
     obs["site_key"] = _site_keys(obs["site"])
     return obs
 
 
-def _earliest(dates: pd.Series, codes: np.ndarray) -> tuple[np.ndarray, pd.Series]:
-    """The earliest of `dates` (ISO texts) per code: the codes, and their dates parsed."""
-    if not len(codes):
-        return codes, pd.Series([], dtype="datetime64[ns]")
-    earliest = parse_days(dates).groupby(codes).min()
-    return earliest.index.to_numpy(), earliest.reset_index(drop=True)
+def _earliest(dates, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The earliest of `dates` (ISO texts) per code: the distinct codes, and their earliest days
+    (NaT when a code has none)."""
+    unique = distinct(codes)
+    days = days_of(dates).view(np.int64).copy()
+    days[days == NAT.view(np.int64)] = _NEVER
+    earliest = np.full(len(unique), _NEVER, dtype=np.int64)
+    np.minimum.at(earliest, np.searchsorted(unique, codes), days)
+    earliest[earliest == _NEVER] = NAT.view(np.int64)
+    return unique, earliest.view("datetime64[us]")
 
 
-def _rectification(obs: pd.DataFrame, ids: _Changes, steps: pd.DataFrame) -> None:
+def _rectification(obs: Columns, ids: _Changes, steps: Columns) -> None:
     """rectified and verified of every observation from its rectify and verify events. Findings
     never 复查'd need no order (the earliest rectification stands); the few that were are
     replayed in event order."""
-    obs["rectified"] = parse_days(obs["rectified"])
-    obs["verified"] = pd.Series(pd.NaT, index=obs.index, dtype=obs["rectified"].dtype)
-    if steps.empty:
+    obs["rectified"] = days_of(obs["rectified"])
+    obs["verified"] = np.full(len(obs["rectified"]), NAT)
+    if not _length(steps):
         return
-    codes = steps["ref_code"].to_numpy()
-    is_verify = (steps["kind"] == VERIFY).to_numpy()
-    checked_codes = distinct(codes[is_verify])
+    codes = steps["ref_code"]
+    checked_codes = distinct(codes[_is(steps["kind"], VERIFY)])
     checked = np.isin(codes, checked_codes)
-    plain = _earliest(steps["date"][~checked], codes[~checked])
+    plain = _earliest(steps["date"].filter(pa.array(~checked)), codes[~checked])
     obs["rectified"] = ids.override(obs["rectified"], *plain, only_missing=True)
     if not len(checked_codes):
         return
-    steps = sorted_by(steps[checked], ORDER)
-    code, position = steps["ref_code"].to_numpy(), np.arange(len(steps))
-    failed = (steps["fields"] == FAIL).to_numpy()
+    steps = _sorted(_pick(steps, checked, list(steps)), ORDER)
+    code, position = steps["ref_code"], np.arange(len(steps["ref_code"]))
+    failed = _flags(pc.equal(steps["fields"], FAIL))
     last_fail = np.full(ids.size + 1, -1, dtype=np.int64)
     np.maximum.at(last_fail, np.minimum(code[failed], ids.size), position[failed])
     last_fail[ids.size] = -1  # a change of no observation
     if failed.any():  # a failed 复查 undoes what was rectified before it, on the spot included
-        obs["rectified"] = obs["rectified"].mask(ids.holds(code[failed]))
-    still_rectified = ids.holds(checked_codes) & obs["rectified"].notna().to_numpy()
+        obs["rectified"] = np.where(ids.holds(code[failed]), NAT, obs["rectified"])
+    still_rectified = ids.holds(checked_codes) & ~np.isnat(obs["rectified"])
     on_the_spot = np.zeros(ids.size + 1, dtype=bool)
     on_the_spot[ids.obs[still_rectified]] = True  # still rectified at the visit
     slot = np.minimum(code, ids.size)
     after = position > last_fail[slot]
-    kinds = steps["kind"].to_numpy()
-    fix = after & (kinds == RECTIFY)
+    fix = after & _is(steps["kind"], RECTIFY)
+    dates = steps["date"]
     obs["rectified"] = ids.override(
-        obs["rectified"], *_earliest(steps["date"][fix], code[fix]), only_missing=True
+        obs["rectified"], *_earliest(dates.filter(pa.array(fix)), code[fix]), only_missing=True
     )
     # a passed 复查 counts after the rectification it verifies (one at the visit comes first of all)
-    passes = after & (kinds == VERIFY) & (steps["fields"] == PASS).to_numpy()
+    passes = after & _is(steps["kind"], VERIFY) & _flags(pc.equal(steps["fields"], PASS))
     if not passes.any():
         return
     fixed_at = np.full(ids.size + 1, np.inf)
     np.minimum.at(fixed_at, slot[fix], position[fix].astype(float))
     fixed_at[on_the_spot] = -1
     passed = passes & (position > fixed_at[slot])
-    verified = ids.override(obs["verified"], *_earliest(steps["date"][passed], code[passed]))
-    obs["verified"] = verified.where(obs["rectified"].notna())
+    verified = ids.override(obs["verified"], *_earliest(dates.filter(pa.array(passed)), code[passed]))
+    obs["verified"] = np.where(np.isnat(obs["rectified"]), NAT, verified)
+
+
+def amendment_columns(columns: Columns) -> Columns:
+    """The amendment records, with the columns corrections need (the rows first would copy every
+    column of them)."""
+    return _pick(columns, _is(columns["kind"], AMEND), ["ref_code", "fields", *ORDER, *AMENDABLE])
+
+
+def _apply_amendments(obs: Columns, ids: _Changes, amends: Columns, names: list[str]) -> None:
+    """Corrections of the fields `names`, the last one wins; they apply to every date."""
+    if not _length(amends):
+        return
+    amends = _sorted(amends, ORDER)
+    codes = amends["ref_code"]
+    fields = [set(text.split(";")) for text in amends["fields"].to_pylist()]
+    for name in names:
+        named = np.fromiter((name in f for f in fields), dtype=bool, count=len(fields))
+        if named.any():  # most fields are never corrected
+            obs[name] = ids.override(obs[name], codes[named], amends[name].filter(pa.array(named)))
+
+
+def details_columns(columns: Columns, rows: Columns, amends: Columns) -> Columns:
+    """State rows with their long texts (address, hazard, photos, recorder) and where they were
+    written, corrected by `amends` (amendment_columns)."""
+    joined = {**rows, **_pick(columns, rows["row"], DETAIL_COLUMNS)}
+    _apply_amendments(joined, _Changes(joined["id_code"]), amends, [n for n in AMENDABLE if n in DETAIL_COLUMNS])
+    return joined
+
+
+def _days(values: np.ndarray) -> list[date | None]:
+    """Dates as date objects, NaT as None (numpy converts whole days directly)."""
+    return np.asarray(values).astype("datetime64[D]").astype(object).tolist()
+
+
+def _list(values) -> list:
+    return values.to_pylist() if _is_arrow(values) else np.asarray(values).tolist()
+
+
+def as_findings(rows: Columns) -> list[Finding]:
+    """Finding values for state rows that carry their texts (details_columns). Column by column
+    (a list per column, then zip): building row by row is ten times slower."""
+    if not _length(rows):
+        return []
+    photos = [tuple(filter(None, text.split(";"))) if text else () for text in _list(rows["photos"])]
+    columns = (
+        _list(rows["id"]), _list(rows["kind"]), _list(rows["group"]), _days(rows["date"]),
+        _list(rows["county"]), _list(rows["town"]), _list(rows["sector"]), _list(rows["site"]),
+        _list(rows["address"]), _list(rows["hazard"]), _list(rows["major"]), _list(rows["evidence"]),
+        photos, _list(rows["handover"]), _days(rows["handover_date"]), _days(rows["deadline"]),
+        _days(rows["rectified"]), _days(rows["verified"]), _list(rows["by"]), _list(rows["recorded_at"]),
+        _list(rows["source"]), _list(rows["line"]),
+    )  # fmt: skip
+    return list(map(Finding._make, zip(*columns, strict=True)))
+
+
+def findings_as_of(data, as_of: date) -> list[Finding]:
+    """Every observation in its state at the end of `as_of`, as Finding values, in the order of
+    the logs. `data`: the columns of a few records (columnar.records_columns: one finding's lines,
+    an import's known ids) or a frame. The reports select state rows first and fetch texts only
+    for those."""
+    columns = data if isinstance(data, dict) else columns_of(data)
+    return as_findings(details_columns(columns, state_columns(columns, as_of), amendment_columns(columns)))
+
+
+def event_key(record) -> tuple:
+    """The order in which a finding's records apply (ORDER, for one Record)."""
+    return (record.date or date.min, record.recorded_at, record.source, record.line)
+
+
+def finding_state(records, record_id: str, as_of: date) -> Finding | None:
+    """The state of one observation from its own records (store.records_about), by this same
+    engine; None if it is voided or dated after `as_of`. Imports no pandas."""
+    from anfang.columnar import records_columns
+
+    return next((f for f in findings_as_of(records_columns(records), as_of) if f.id == record_id), None)
+
+
+# -- frames: what the reports hand in and get back ----------------------------------------------
+
+
+def columns_of(frame: pd.DataFrame, names=None) -> Columns:
+    """A frame's columns as the engine's: texts as arrow arrays (the store's frame holds arrow:
+    no copy), the rest as numpy."""
+    columns = {}
+    for name in frame.columns if names is None else names:
+        values = frame[name]
+        columns[name] = values.to_numpy() if values.dtype.kind in "biufM" else pa.array(values)
+    return columns
+
+
+def frame_of(columns: Columns, index=None) -> pd.DataFrame:
+    """The engine's columns as a frame (texts stay arrow-backed: no copy), on `index`."""
+    import pandas as pd
+
+    frame = pd.DataFrame({n: v.to_pandas() if _is_arrow(v) else v for n, v in columns.items()})
+    if index is not None:
+        frame.index = index
+    return frame
+
+
+def state_as_of(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """state_columns of a frame (columnar.read_frame), as a frame."""
+    return frame_of(state_columns(columns_of(frame), as_of))
+
+
+def amendments(frame: pd.DataFrame) -> Columns:
+    """The amendment records of a frame, for callers that fetch details several times."""
+    return amendment_columns(columns_of(frame, ["kind", "ref_code", "fields", *ORDER, *AMENDABLE]))
+
+
+def with_details(frame: pd.DataFrame, rows: pd.DataFrame, amends: Columns | None = None) -> pd.DataFrame:
+    """State rows (of state_as_of) with their long texts, as a frame on the rows' index."""
+    columns = columns_of(frame, ["kind", "ref_code", "fields", *ORDER, *AMENDABLE, *DETAIL_COLUMNS])
+    if amends is None:
+        amends = amendment_columns(columns)
+    return frame_of(details_columns(columns, columns_of(rows), amends), rows.index)
+
+
+def findings_of(frame: pd.DataFrame, rows: pd.DataFrame, amends: Columns | None = None) -> list[Finding]:
+    """Finding values for the chosen state rows (with their texts)."""
+    columns = columns_of(frame, ["kind", "ref_code", "fields", *ORDER, *AMENDABLE, *DETAIL_COLUMNS])
+    if amends is None:
+        amends = amendment_columns(columns)
+    return as_findings(details_columns(columns, columns_of(rows), amends))
+
+
+def select(frame: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """frame[columns] at `rows` (a boolean mask, or positions in any order) on a new range index,
+    by _pick (pandas' take, what .loc does, makes arrow concatenate a million-row column of the
+    store's chunks first, for every column and every selection)."""
+    return frame_of(_pick(columns_of(frame, columns), rows, columns))
+
+
+def sorted_by(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """rows.sort_values(columns, kind="stable") (missing values last), by _order."""
+    if len(rows) < 2:
+        return rows
+    return rows.iloc[_order({c: pa.array(rows[c]) for c in columns}, columns)]
+
+
+def parse_days(values: pd.Series, errors: str = "raise") -> pd.Series:
+    """days_of for a frame's column (errors="coerce": an unreadable text is NaT too)."""
+    import pandas as pd
+
+    return pd.Series(days_of(pa.array(values), coerce=errors == "coerce"), index=values.index)
+
+
+def iso_dates(values: pd.Series) -> list[str]:
+    """Datetimes as ISO date texts, "" for NaT (each distinct date formatted once)."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values)
+    texts = np.append(pd.DatetimeIndex(uniques).strftime("%Y-%m-%d").to_numpy(dtype=object), "")
+    return texts[codes].tolist()
 
 
 def visit_keys(rows: pd.DataFrame) -> np.ndarray:
@@ -325,95 +556,5 @@ def of_groups(state: pd.DataFrame, numbers) -> pd.DataFrame:
 def days_on_site(state: pd.DataFrame, start: date, end: date) -> pd.Series:
     """暗访天数 per group: distinct visit dates within the campaign (start..end); a record dated
     outside it is still counted as a visit, but not as a day on site (the same rule as check)."""
-    inside = state[(state["date"] >= pd.Timestamp(start)) & (state["date"] <= pd.Timestamp(end))]
+    inside = state[(state["date"] >= np.datetime64(start, "us")) & (state["date"] <= np.datetime64(end, "us"))]
     return inside.groupby("group")["date"].nunique()
-
-
-def amendments(frame: pd.DataFrame) -> pd.DataFrame:
-    """The amendment records, with the columns corrections need (the rows first would copy every
-    column of them)."""
-    return select(
-        frame, (frame["kind"] == AMEND).to_numpy(), ["ref", "ref_code", "fields", *ORDER, *AMENDABLE]
-    )
-
-
-def with_details(frame: pd.DataFrame, rows: pd.DataFrame, amends: pd.DataFrame | None = None) -> pd.DataFrame:
-    """State rows with their long texts (address, hazard, photos, recorder) and where they were
-    written, corrected by `amends` (the amendment rows of the frame, found once by the caller
-    that fetches details several times)."""
-    if amends is None:
-        amends = amendments(frame)
-    details = select(frame, rows["row"].to_numpy(), DETAIL_COLUMNS).set_axis(rows.index)
-    joined = pd.concat([rows, details], axis=1)
-    names = [n for n in AMENDABLE if n in DETAIL_COLUMNS]
-    return _apply_amendments(joined, _Changes(joined["id_code"].to_numpy()), amends, names)
-
-
-def _apply_amendments(
-    obs: pd.DataFrame, ids: _Changes, amends: pd.DataFrame, names: list[str]
-) -> pd.DataFrame:
-    """Corrections of the fields `names`, the last one wins; they apply to every date."""
-    if amends.empty:
-        return obs
-    amends = sorted_by(amends, ORDER)
-    codes = amends["ref_code"].to_numpy()
-    fields = [set(text.split(";")) for text in amends["fields"].tolist()]
-    for name in names:
-        named = np.fromiter((name in f for f in fields), dtype=bool, count=len(fields))
-        if named.any():  # most fields are never corrected
-            obs[name] = ids.override(obs[name], codes[named], amends[name][named])
-    return obs
-
-
-def _days(values: pd.Series) -> list[date | None]:
-    """Dates as date objects, NaT as None (numpy converts whole days directly)."""
-    return values.to_numpy("datetime64[D]").astype(object).tolist()
-
-
-def iso_dates(values: pd.Series) -> list[str]:
-    """Datetimes as ISO date texts, "" for NaT (each distinct date formatted once)."""
-    codes, uniques = pd.factorize(values)
-    texts = np.append(pd.DatetimeIndex(uniques).strftime("%Y-%m-%d").to_numpy(dtype=object), "")
-    return texts[codes].tolist()
-
-
-def as_findings(rows: pd.DataFrame) -> list[Finding]:
-    """Finding values for state rows that carry their texts (with_details). Column by column
-    (a list per column, then zip): iterating a frame's rows is ten times slower."""
-    if rows.empty:
-        return []
-    photos = [tuple(filter(None, text.split(";"))) if text else () for text in rows["photos"].tolist()]
-    columns = (
-        rows["id"].tolist(), rows["kind"].tolist(), rows["group"].tolist(), _days(rows["date"]),
-        rows["county"].tolist(), rows["town"].tolist(), rows["sector"].tolist(), rows["site"].tolist(),
-        rows["address"].tolist(), rows["hazard"].tolist(), rows["major"].tolist(), rows["evidence"].tolist(),
-        photos, rows["handover"].tolist(), _days(rows["handover_date"]), _days(rows["deadline"]),
-        _days(rows["rectified"]), _days(rows["verified"]), rows["by"].tolist(), rows["recorded_at"].tolist(), rows["source"].tolist(),
-        rows["line"].tolist(),
-    )  # fmt: skip
-    return list(map(Finding._make, zip(*columns, strict=True)))
-
-
-def findings_of(frame: pd.DataFrame, rows: pd.DataFrame, amends: pd.DataFrame | None = None) -> list[Finding]:
-    """Finding values for the chosen state rows (with their texts)."""
-    return as_findings(with_details(frame, rows, amends))
-
-
-def findings_as_of(frame: pd.DataFrame, as_of: date) -> list[Finding]:
-    """Every observation of the frame in its state at the end of `as_of`, as Finding values, in
-    the order of the logs. For the few records of one finding or an import's known ids; the
-    reports select state rows first and fetch texts only for those."""
-    return findings_of(frame, state_as_of(frame, as_of))
-
-
-def event_key(record) -> tuple:
-    """The order in which a finding's records apply (ORDER, for one Record)."""
-    return (record.date or date.min, record.recorded_at, record.source, record.line)
-
-
-def finding_state(records, record_id: str, as_of: date) -> Finding | None:
-    """The state of one observation from its own records (store.records_about), by this same
-    engine; None if it is voided or dated after `as_of`."""
-    from anfang.columnar import records_frame
-
-    return next((f for f in findings_as_of(records_frame(records), as_of) if f.id == record_id), None)

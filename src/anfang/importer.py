@@ -377,12 +377,12 @@ def _known_states(rows: list[ImportRow], existing: list[Record], observations: d
     named = {r.record_id for r in rows if r.record_id in observations}
     if not named:
         return {}
-    from anfang.columnar import records_frame
+    from anfang.columnar import records_columns
     from anfang.engine import findings_as_of
 
     # a voided one is compared as it stood before the void (its re-import is still the same record)
     mine = [r for r in existing if (r.id in named or r.ref in named) and r.kind != VOID]
-    return {f.id: f for f in findings_as_of(records_frame(mine), date.max)}
+    return {f.id: f for f in findings_as_of(records_columns(mine), date.max)}
 
 
 def _fresh_rows(rows: list[ImportRow], existing: list[Record]) -> list[ImportRow]:
