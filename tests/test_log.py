@@ -229,17 +229,25 @@ LOADED = ("pandas", "pyarrow", "duckdb", "openpyxl", "jinja2", "yaml", "anfang.c
           "anfang.cli.exchange", "anfang.cli.documents", "anfang.engine")  # fmt: skip
 
 
-def loaded_by_log(ws) -> list[str]:
+def loaded_by(ws, *args: str) -> tuple[int, list[str]]:
+    """`anfang ARGS` in a fresh process: its exit status, and which of LOADED it imported."""
     import subprocess
     import sys
 
     code = (
-        f"import sys; from anfang.cli import main; sys.argv=['anfang','--workspace',{str(ws)!r},*{VISIT!r}];\n"
-        "try: main()\nexcept SystemExit: pass\n"
-        f"print(sorted(m for m in {LOADED!r} if m in sys.modules))"
+        f"import sys; from anfang.cli import main; sys.argv=['anfang','--workspace',{str(ws)!r},*{list(args)!r}]\n"
+        "try: main(); status = 0\nexcept SystemExit as exit: status = exit.code or 0\n"
+        f"print(status, sorted(m for m in {LOADED!r} if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ})
-    return eval(out.stdout.strip().splitlines()[-1])
+    status, loaded = out.stdout.strip().splitlines()[-1].split(" ", 1)
+    return int(status), eval(loaded)
+
+
+def loaded_by_log(ws) -> list[str]:
+    status, loaded = loaded_by(ws, *VISIT)
+    assert status == 0
+    return loaded
 
 
 def test_log_does_not_import_heavy_modules(ws):
@@ -249,6 +257,20 @@ def test_log_does_not_import_heavy_modules(ws):
     groups = ws / "data" / "groups.yaml"
     groups.write_text(groups.read_text(encoding="utf-8").replace("曹雪怡", "曹雪", 1), encoding="utf-8")
     assert loaded_by_log(ws) == ["yaml"]  # edited: read again
+
+
+def test_one_finding_commands_import_no_data_library(ws, run):
+    """show and the follow-up commands find one finding's lines by a byte scan and compute its
+    state by the engine on numpy alone: no pandas, no pyarrow (whose conversions import pandas)."""
+    assert run(*VISIT, "--hazard", "安全出口锁闭").exit_code == 0
+    finding = records(ws)[-1].id
+    engine = ["anfang.engine"]
+    for args, modules in ((["show", finding], engine), (["handover", finding, "--to", "某局"], []),
+                          (["rectify", finding, "--date", "2020-03-28"], engine),
+                          (["verify", finding, "--date", "2020-03-29", "--pass"], engine), (["show", finding], engine)):  # fmt: skip
+        assert loaded_by(ws, *args) == (0, modules), args
+    state = run("show", finding).output
+    assert "状态：已销号（3月29日复查通过）" in state and "交办：某局" in state, state
 
 
 def test_the_configuration_cache_answers_only_for_the_same_bytes(ws, run):

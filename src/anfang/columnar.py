@@ -245,13 +245,3 @@ def _records_table(records: list[Record]) -> pa.Table:
     columns["source"] = pa.array([r.source for r in records], pa.string())
     columns["line"] = pa.array([r.line for r in records], pa.int64())
     return pa.table(columns)
-
-
-def records_columns(records: list[Record]) -> dict:
-    """A few records (one finding's lines, an import's known ids) as the engine's columns (the
-    columns of read_frame's frame), without pandas."""
-    table = _records_table(records)
-    columns = {name: table[name].combine_chunks() for name in table.column_names}
-    columns["line"] = columns["line"].to_numpy()
-    columns["id_code"], columns["ref_code"] = _codes(table)
-    return columns

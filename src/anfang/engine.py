@@ -2,7 +2,7 @@
 
 Every command that needs state comes here: the reports over the whole store (a frame from
 columnar.read_frame) and the one-finding commands (the columns of that finding's few lines,
-columnar.records_columns). The rules:
+records_columns). The rules:
 - an observation (visit or finding) dated on or before the date, not voided, is in the state;
 - events (rectify, handover, deadline, verify) count from their date on, in the order
   (date, recorded_at, file, line); the last handover and deadline move win;
@@ -25,8 +25,6 @@ from datetime import date
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from anfang.model import (
     AMEND,
@@ -111,10 +109,13 @@ _NEVER = np.iinfo(np.int64).max  # a day later than any, for minima over days th
 
 
 # -- columns ------------------------------------------------------------------------------------
+# A text column is an arrow array (the store's frame: arrow's kernels, no copy) or a numpy array of
+# str (a few records: no pyarrow, whose conversions import pandas). The helpers below are the only
+# places that tell them apart; the rules further down call nothing else on texts.
 
 
 def _is_arrow(values) -> bool:
-    return isinstance(values, (pa.Array, pa.ChunkedArray))
+    return not isinstance(values, np.ndarray)
 
 
 def _length(columns: Columns) -> int:
@@ -123,56 +124,130 @@ def _length(columns: Columns) -> int:
 
 def _flags(result) -> np.ndarray:
     """An arrow boolean result as numpy (a null, which the logs never hold, as False)."""
+    import pyarrow.compute as pc
+
     return pc.fill_null(result, False).to_numpy(zero_copy_only=False)
 
 
 def _is(texts, *values: str) -> np.ndarray:
     """For each text: is it one of `values`?"""
+    if not _is_arrow(texts):
+        return np.isin(texts, values)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     return _flags(pc.is_in(texts, value_set=pa.array(values, texts.type)))
 
 
 def _filled(texts) -> np.ndarray:
     """For each text: is it not empty?"""
-    return _flags(pc.not_equal(texts, ""))
+    return ~_is(texts, "")
+
+
+def _up_to(texts, last: str) -> np.ndarray:
+    """For each text: does it sort on or before `last` (ISO dates order as texts)?"""
+    if not _is_arrow(texts):
+        return texts <= last
+    import pyarrow.compute as pc
+
+    return _flags(pc.less_equal(texts, last))
 
 
 def _at(values, positions: np.ndarray):
-    """values at `positions` (integers), arrow or numpy alike."""
-    return values.take(pa.array(positions, pa.int64())) if _is_arrow(values) else values[positions]
+    """values at `positions` (integers)."""
+    if not _is_arrow(values):
+        return values[positions]
+    import pyarrow as pa
+
+    return values.take(pa.array(positions, pa.int64()))
+
+
+def _where(values, mask: np.ndarray):
+    """values where `mask` holds; an arrow result in one chunk (a later take needs no
+    concatenation of the store's chunks first)."""
+    if not _is_arrow(values):
+        return values[mask]
+    import pyarrow as pa
+
+    kept = values.filter(pa.array(mask))
+    return kept.combine_chunks() if isinstance(kept, pa.ChunkedArray) else kept
+
+
+def _replaced(current, mask: np.ndarray, new):
+    """`current` with `new` (in order) where `mask` holds."""
+    if not _is_arrow(current):
+        result = current.copy()
+        result[mask] = new
+        return result
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(current, pa.ChunkedArray):
+        current = current.combine_chunks()
+    return pc.replace_with_mask(current, pa.array(mask), new.cast(current.type))
+
+
+def _missing(values) -> np.ndarray:
+    """For each value: is it missing (NaT; texts are never missing, "" is a text)?"""
+    if _is_arrow(values):
+        return values.is_null().to_numpy(zero_copy_only=False)
+    return np.isnat(values) if values.dtype.kind == "M" else np.zeros(len(values), dtype=bool)
+
+
+def _encoded(texts) -> tuple[np.ndarray, list[str]]:
+    """The distinct texts, in order of first appearance, and each row's index among them."""
+    if not _is_arrow(texts):
+        distinct: dict[str, int] = {}
+        codes = [distinct.setdefault(text, len(distinct)) for text in texts.tolist()]
+        return np.array(codes, dtype=np.int64), list(distinct)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    encoded = pc.dictionary_encode(pc.fill_null(texts, ""))  # never null in the logs; "" if so
+    return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
+
+
+def _integers(texts) -> np.ndarray:
+    if not _is_arrow(texts):
+        return np.array([int(text) for text in texts.tolist()], dtype=np.int64)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.cast(texts, pa.int64()).to_numpy(zero_copy_only=False)  # arrow's cast: 10× pandas' astype
+
+
+def _list(values) -> list:
+    return values.to_pylist() if _is_arrow(values) else values.tolist()
 
 
 def _pick(columns: Columns, rows: np.ndarray, names) -> Columns:
-    """The columns `names` at `rows` (a boolean mask, or positions in any order). Texts are
-    filtered by arrow and left in one chunk: a later take needs no concatenation of the store's
-    chunks first."""
+    """The columns `names` at `rows` (a boolean mask, or positions in any order)."""
     if rows.dtype == bool:
-        mask, order = rows, None
-    else:
-        mask = np.zeros(_length(columns), dtype=bool)
-        mask[rows] = True
-        order = np.searchsorted(np.flatnonzero(mask), rows)  # each wanted row among the filtered
-    picked, arrow_mask = {}, pa.array(mask)
-    for name in names:
-        values = columns[name]
-        if _is_arrow(values):
-            texts = values.filter(arrow_mask)
-            if isinstance(texts, pa.ChunkedArray):
-                texts = texts.combine_chunks()
-            picked[name] = texts if order is None else _at(texts, order)
-        else:
-            kept = values[mask]
-            picked[name] = kept if order is None else kept[order]
-    return picked
+        return {name: _where(columns[name], rows) for name in names}
+    mask = np.zeros(_length(columns), dtype=bool)
+    mask[rows] = True
+    order = np.searchsorted(np.flatnonzero(mask), rows)  # each wanted row among the filtered
+    return {name: _at(_where(columns[name], mask), order) for name in names}
 
 
 def _order(columns: Columns, names: list[str]) -> np.ndarray:
     """The positions that sort the rows by `names`: stable, missing values last (arrow's sort,
-    five times faster than pandas' at a million rows, which factorizes every text key first)."""
-    keys = pa.table(
-        [v if _is_arrow(v) else pa.array(v, from_pandas=True) for v in (columns[n] for n in names)],
-        names=[f"k{i}" for i in range(len(names))],
+    five times faster than pandas' at a million rows, which factorizes every text key first; a
+    few records' texts and numbers, by Python's sort)."""
+    keys = [columns[n] for n in names]
+    if not any(map(_is_arrow, keys)):
+        rows = list(zip(*(k.tolist() for k in keys), strict=True))
+        return np.array(sorted(range(len(rows)), key=rows.__getitem__), dtype=np.int64)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    table = pa.table(
+        [k if _is_arrow(k) else pa.array(k, from_pandas=True) for k in keys],
+        names=[f"k{i}" for i in range(len(keys))],
     )
-    return pc.sort_indices(keys, sort_keys=[(f"k{i}", "ascending") for i in range(len(names))]).to_numpy()
+    return pc.sort_indices(table, sort_keys=[(f"k{i}", "ascending") for i in range(len(keys))]).to_numpy()
 
 
 def _sorted(columns: Columns, names: list[str]) -> Columns:
@@ -188,11 +263,9 @@ def days_of(texts, coerce: bool = False) -> np.ndarray:
     into its date columns; coerce: any other text (a recorded_at cut short) is NaT, not an error."""
     from anfang.store import parse_log_date
 
-    if isinstance(texts, pa.ChunkedArray):
-        texts = texts.combine_chunks()
-    encoded = pc.dictionary_encode(texts)
+    codes, distinct = _encoded(texts)
     parsed = []
-    for text in encoded.dictionary.to_pylist():
+    for text in distinct:
         try:
             day = parse_log_date(text, "deadline")  # "" is no date; a wrong text raises
         except ValueError:
@@ -200,18 +273,16 @@ def days_of(texts, coerce: bool = False) -> np.ndarray:
                 raise
             day = None
         parsed.append(NAT if day is None else np.datetime64(day, "us"))
-    parsed.append(NAT)  # a null (index -1) takes the last
-    indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-    return np.array(parsed, dtype="datetime64[us]")[indices]
+    return np.array(parsed, dtype="datetime64[us]")[codes]
 
 
 def _site_keys(sites) -> np.ndarray:
     """model.site_key for every row, as an integer (equal keys, equal integers), computed once
     per distinct name."""
-    encoded = pc.dictionary_encode(sites)
+    codes, names = _encoded(sites)
     keys: dict = {}
-    per_name = [keys.setdefault(site_key(name), len(keys)) for name in encoded.dictionary.to_pylist()]
-    return np.array(per_name, dtype=np.int64)[encoded.indices.to_numpy(zero_copy_only=False)]
+    per_name = [keys.setdefault(site_key(name), len(keys)) for name in names]
+    return np.array(per_name, dtype=np.int64)[codes]
 
 
 def occurrence(codes: np.ndarray, size: int, last: bool = False) -> np.ndarray:
@@ -234,14 +305,6 @@ def distinct(values: np.ndarray) -> np.ndarray:
     and is fifty times slower on a million integers."""
     ordered = np.sort(values)
     return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if len(ordered) else ordered
-
-
-def _missing(values) -> np.ndarray:
-    if _is_arrow(values):
-        return values.is_null().to_numpy(zero_copy_only=False)
-    if values.dtype.kind == "M":
-        return np.isnat(values)
-    return np.zeros(len(values), dtype=bool)
 
 
 class _Changes:
@@ -270,12 +333,7 @@ class _Changes:
             use &= _missing(current)
         if not use.any():
             return current
-        new = _at(values, chosen[use])
-        if _is_arrow(current):
-            return pc.replace_with_mask(current, pa.array(use), new.cast(current.type))
-        result = current.copy()
-        result[use] = new
-        return result
+        return _replaced(current, use, _at(values, chosen[use]))
 
 
 # -- the state ----------------------------------------------------------------------------------
@@ -287,9 +345,11 @@ def state_columns(columns: Columns, as_of: date) -> Columns:
     handover_date, is_finding and site_key)."""
     day_text = as_of.isoformat()  # ISO dates order as text: no parsing to filter
     kinds = columns["kind"]
-    dated = _flags(pc.less_equal(columns["date"], day_text))
+    dated = _up_to(columns["date"], day_text)
     is_event = _is(kinds, RECTIFY, HANDOVER, DEADLINE, VERIFY) & dated
-    events = _pick(columns, is_event, ["ref_code", "kind", "date", "handover", "deadline", "fields", *ORDER[1:]])
+    events = _pick(
+        columns, is_event, ["ref_code", "kind", "date", "handover", "deadline", "fields", *ORDER[1:]]
+    )
     amends = amendment_columns(columns)
     candidates = _is(kinds, VISIT, FINDING) & dated
     void_codes = columns["ref_code"][_is(kinds, VOID)]
@@ -307,18 +367,18 @@ def state_columns(columns: Columns, as_of: date) -> Columns:
     obs["handover_date"] = np.where(_filled(obs["handover"]), obs["date"], NAT)
     handed = _is(events["kind"], HANDOVER)
     handed_codes = events["ref_code"][handed]
-    obs["handover"] = ids.override(obs["handover"], handed_codes, events["handover"].filter(pa.array(handed)))
+    obs["handover"] = ids.override(obs["handover"], handed_codes, _where(events["handover"], handed))
     obs["handover_date"] = ids.override(
-        obs["handover_date"], handed_codes, days_of(events["date"].filter(pa.array(handed)))
+        obs["handover_date"], handed_codes, days_of(_where(events["date"], handed))
     )
     moves = ~handed | _filled(events["deadline"])  # a deadline move, or a handover that sets one
     obs["deadline"] = days_of(
-        ids.override(obs["deadline"], events["ref_code"][moves], events["deadline"].filter(pa.array(moves)))
+        ids.override(obs["deadline"], events["ref_code"][moves], _where(events["deadline"], moves))
     )
-    obs["group"] = pc.cast(obs["group"], pa.int64()).to_numpy(zero_copy_only=False)
-    obs["major"] = _flags(pc.equal(obs["major"], "是"))
-    obs["evidence"] = _flags(pc.equal(obs["evidence"], "是"))
-    obs["is_finding"] = _flags(pc.equal(obs["kind"], FINDING))
+    obs["group"] = _integers(obs["group"])
+    obs["major"] = _is(obs["major"], "是")
+    obs["evidence"] = _is(obs["evidence"], "是")
+    obs["is_finding"] = _is(obs["kind"], FINDING)
     obs["site_key"] = _site_keys(obs["site"])
     return obs
 
@@ -346,13 +406,13 @@ def _rectification(obs: Columns, ids: _Changes, steps: Columns) -> None:
     codes = steps["ref_code"]
     checked_codes = distinct(codes[_is(steps["kind"], VERIFY)])
     checked = np.isin(codes, checked_codes)
-    plain = _earliest(steps["date"].filter(pa.array(~checked)), codes[~checked])
+    plain = _earliest(_where(steps["date"], ~checked), codes[~checked])
     obs["rectified"] = ids.override(obs["rectified"], *plain, only_missing=True)
     if not len(checked_codes):
         return
     steps = _sorted(_pick(steps, checked, list(steps)), ORDER)
     code, position = steps["ref_code"], np.arange(len(steps["ref_code"]))
-    failed = _flags(pc.equal(steps["fields"], FAIL))
+    failed = _is(steps["fields"], FAIL)
     last_fail = np.full(ids.size + 1, -1, dtype=np.int64)
     np.maximum.at(last_fail, np.minimum(code[failed], ids.size), position[failed])
     last_fail[ids.size] = -1  # a change of no observation
@@ -366,17 +426,17 @@ def _rectification(obs: Columns, ids: _Changes, steps: Columns) -> None:
     fix = after & _is(steps["kind"], RECTIFY)
     dates = steps["date"]
     obs["rectified"] = ids.override(
-        obs["rectified"], *_earliest(dates.filter(pa.array(fix)), code[fix]), only_missing=True
+        obs["rectified"], *_earliest(_where(dates, fix), code[fix]), only_missing=True
     )
     # a passed 复查 counts after the rectification it verifies (one at the visit comes first of all)
-    passes = after & _is(steps["kind"], VERIFY) & _flags(pc.equal(steps["fields"], PASS))
+    passes = after & _is(steps["kind"], VERIFY) & _is(steps["fields"], PASS)
     if not passes.any():
         return
     fixed_at = np.full(ids.size + 1, np.inf)
     np.minimum.at(fixed_at, slot[fix], position[fix].astype(float))
     fixed_at[on_the_spot] = -1
     passed = passes & (position > fixed_at[slot])
-    verified = ids.override(obs["verified"], *_earliest(dates.filter(pa.array(passed)), code[passed]))
+    verified = ids.override(obs["verified"], *_earliest(_where(dates, passed), code[passed]))
     obs["verified"] = np.where(np.isnat(obs["rectified"]), NAT, verified)
 
 
@@ -392,28 +452,26 @@ def _apply_amendments(obs: Columns, ids: _Changes, amends: Columns, names: list[
         return
     amends = _sorted(amends, ORDER)
     codes = amends["ref_code"]
-    fields = [set(text.split(";")) for text in amends["fields"].to_pylist()]
+    fields = [set(text.split(";")) for text in _list(amends["fields"])]
     for name in names:
         named = np.fromiter((name in f for f in fields), dtype=bool, count=len(fields))
         if named.any():  # most fields are never corrected
-            obs[name] = ids.override(obs[name], codes[named], amends[name].filter(pa.array(named)))
+            obs[name] = ids.override(obs[name], codes[named], _where(amends[name], named))
 
 
 def details_columns(columns: Columns, rows: Columns, amends: Columns) -> Columns:
     """State rows with their long texts (address, hazard, photos, recorder) and where they were
     written, corrected by `amends` (amendment_columns)."""
     joined = {**rows, **_pick(columns, rows["row"], DETAIL_COLUMNS)}
-    _apply_amendments(joined, _Changes(joined["id_code"]), amends, [n for n in AMENDABLE if n in DETAIL_COLUMNS])
+    _apply_amendments(
+        joined, _Changes(joined["id_code"]), amends, [n for n in AMENDABLE if n in DETAIL_COLUMNS]
+    )
     return joined
 
 
 def _days(values: np.ndarray) -> list[date | None]:
     """Dates as date objects, NaT as None (numpy converts whole days directly)."""
     return np.asarray(values).astype("datetime64[D]").astype(object).tolist()
-
-
-def _list(values) -> list:
-    return values.to_pylist() if _is_arrow(values) else np.asarray(values).tolist()
 
 
 def as_findings(rows: Columns) -> list[Finding]:
@@ -435,7 +493,7 @@ def as_findings(rows: Columns) -> list[Finding]:
 
 def findings_as_of(data, as_of: date) -> list[Finding]:
     """Every observation in its state at the end of `as_of`, as Finding values, in the order of
-    the logs. `data`: the columns of a few records (columnar.records_columns: one finding's lines,
+    the logs. `data`: the columns of a few records (records_columns: one finding's lines,
     an import's known ids) or a frame. The reports select state rows first and fetch texts only
     for those."""
     columns = data if isinstance(data, dict) else columns_of(data)
@@ -449,10 +507,25 @@ def event_key(record) -> tuple:
 
 def finding_state(records, record_id: str, as_of: date) -> Finding | None:
     """The state of one observation from its own records (store.records_about), by this same
-    engine; None if it is voided or dated after `as_of`. Imports no pandas."""
-    from anfang.columnar import records_columns
-
+    engine; None if it is voided or dated after `as_of`. Imports neither pyarrow nor pandas."""
     return next((f for f in findings_as_of(records_columns(records), as_of) if f.id == record_id), None)
+
+
+def records_columns(records) -> Columns:
+    """A few records (one finding's lines, an import's known ids) as the columns of
+    columnar.read_frame's frame, in numpy arrays: ids and refs coded as columnar._codes codes
+    them (equal texts, equal codes; the ids first, dense from 0)."""
+    from anfang.store import COLUMNS, record_values
+
+    rows = [record_values(r) for r in records]
+    columns = {name: np.array([row[i] for row in rows], dtype=object) for i, name in enumerate(COLUMNS[:-1])}
+    columns["source"] = np.array([r.source for r in records], dtype=object)
+    columns["line"] = np.array([r.line for r in records], dtype=np.int64)
+    codes: dict[str, int] = {}
+    ids = [codes.setdefault(r.id, len(codes)) for r in records]
+    columns["id_code"] = np.array(ids, dtype=np.int64)
+    columns["ref_code"] = np.array([codes.setdefault(r.ref, len(codes)) for r in records], dtype=np.int64)
+    return columns
 
 
 # -- frames: what the reports hand in and get back ----------------------------------------------
@@ -461,6 +534,8 @@ def finding_state(records, record_id: str, as_of: date) -> Finding | None:
 def columns_of(frame: pd.DataFrame, names=None) -> Columns:
     """A frame's columns as the engine's: texts as arrow arrays (the store's frame holds arrow:
     no copy), the rest as numpy."""
+    import pyarrow as pa
+
     columns = {}
     for name in frame.columns if names is None else names:
         values = frame[name]
@@ -513,6 +588,8 @@ def select(frame: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> pd.Data
 
 def sorted_by(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """rows.sort_values(columns, kind="stable") (missing values last), by _order."""
+    import pyarrow as pa
+
     if len(rows) < 2:
         return rows
     return rows.iloc[_order({c: pa.array(rows[c]) for c in columns}, columns)]
@@ -521,6 +598,7 @@ def sorted_by(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 def parse_days(values: pd.Series, errors: str = "raise") -> pd.Series:
     """days_of for a frame's column (errors="coerce": an unreadable text is NaT too)."""
     import pandas as pd
+    import pyarrow as pa
 
     return pd.Series(days_of(pa.array(values), coerce=errors == "coerce"), index=values.index)
 
@@ -556,5 +634,7 @@ def of_groups(state: pd.DataFrame, numbers) -> pd.DataFrame:
 def days_on_site(state: pd.DataFrame, start: date, end: date) -> pd.Series:
     """暗访天数 per group: distinct visit dates within the campaign (start..end); a record dated
     outside it is still counted as a visit, but not as a day on site (the same rule as check)."""
-    inside = state[(state["date"] >= np.datetime64(start, "us")) & (state["date"] <= np.datetime64(end, "us"))]
+    inside = state[
+        (state["date"] >= np.datetime64(start, "us")) & (state["date"] <= np.datetime64(end, "us"))
+    ]
     return inside.groupby("group")["date"].nunique()

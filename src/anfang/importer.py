@@ -377,8 +377,7 @@ def _known_states(rows: list[ImportRow], existing: list[Record], observations: d
     named = {r.record_id for r in rows if r.record_id in observations}
     if not named:
         return {}
-    from anfang.columnar import records_columns
-    from anfang.engine import findings_as_of
+    from anfang.engine import findings_as_of, records_columns
 
     # a voided one is compared as it stood before the void (its re-import is still the same record)
     mine = [r for r in existing if (r.id in named or r.ref in named) and r.kind != VOID]
