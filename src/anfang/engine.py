@@ -219,7 +219,17 @@ def _integers(texts) -> np.ndarray:
 
 
 def _list(values) -> list:
-    return values.to_pylist() if _is_arrow(values) else values.tolist()
+    """A column's values as Python objects; equal texts share one str (a report holds a hundred
+    thousand findings, whose counties, towns, sectors and recorders are a few dozen texts: less
+    memory, and faster than a new str per row)."""
+    if not _is_arrow(values):
+        return values.tolist()
+    import pyarrow as pa
+
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return values.to_pylist()
+    codes, distinct = _encoded(values)
+    return np.array(distinct, dtype=object)[codes].tolist()
 
 
 def _pick(columns: Columns, rows: np.ndarray, names) -> Columns:
@@ -547,7 +557,7 @@ def frame_of(columns: Columns, index=None) -> pd.DataFrame:
     """The engine's columns as a frame (texts stay arrow-backed: no copy), on `index`."""
     import pandas as pd
 
-    frame = pd.DataFrame({n: v.to_pandas() if _is_arrow(v) else v for n, v in columns.items()})
+    frame = pd.DataFrame({n: v.to_pandas() if _is_arrow(v) else v for n, v in columns.items()}, copy=False)
     if index is not None:
         frame.index = index
     return frame
