@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FIELDS = COLUMNS[:-1]  # without the CRC column
+# 32-bit offsets (a log's column is far below 2 GB): the cached tables are a third smaller than
+# with large_string, and so is what a read maps into memory
+TEXT_TYPE = pa.string()
 TEXT = USER_TEXT_COLUMNS  # the only columns the store escapes
 _HEX = np.full(256, 255, dtype=np.uint8)
 for _i, _c in enumerate(b"0123456789abcdef"):
@@ -64,7 +67,7 @@ def _parse(body) -> pa.Table:
         read_options=pacsv.ReadOptions(column_names=list(COLUMNS), use_threads=True, block_size=16 << 20),
         parse_options=pacsv.ParseOptions(newlines_in_values=False),
         convert_options=pacsv.ConvertOptions(
-            column_types={c: pa.large_string() for c in COLUMNS},
+            column_types={c: TEXT_TYPE for c in COLUMNS},
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
         ),
@@ -123,7 +126,7 @@ def _checked_lines(data: memoryview, label: str, first_line: int) -> pa.Table | 
 
 
 def _empty_table() -> pa.Table:
-    fields = [pa.field(c, pa.large_string()) for c in FIELDS]
+    fields = [pa.field(c, TEXT_TYPE) for c in FIELDS]
     fields += [pa.field("source", pa.string()), pa.field("line", pa.int64())]
     return pa.schema(fields).empty_table()
 
@@ -169,7 +172,10 @@ def read_frame(
 
 def _frame(table: pa.Table) -> pd.DataFrame:
     """The records as a frame, with every id and ref also as an integer code (_codes)."""
-    frame = table.to_pandas()
+    import pandas as pd
+
+    # ArrowDtype keeps the texts as they are: pandas' own str dtype would copy every offset to 64 bits
+    frame = table.to_pandas(types_mapper={TEXT_TYPE: pd.ArrowDtype(TEXT_TYPE)}.get)
     frame["id_code"], frame["ref_code"] = _codes(table)
     return frame
 
@@ -178,7 +184,7 @@ def _codes(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
     """Every id and ref as an integer code (`id_code`, `ref_code`: equal texts, equal codes, the
     ids' codes dense from 0). One hash pass by arrow here; the engine and check then join changes
     to records by numpy indexing, never by hashing a million texts again."""
-    texts = pa.chunked_array(table["id"].chunks + table["ref"].chunks, pa.large_string())
+    texts = pa.chunked_array(table["id"].chunks + table["ref"].chunks, TEXT_TYPE)
     codes = np.zeros(0, dtype=np.int64)
     if len(texts):
         encoded = pc.dictionary_encode(texts).chunks
@@ -210,7 +216,7 @@ def _broken(table: pa.Table) -> np.ndarray:
     store.parse_log_date reads them, user text within Excel's cell limit (forbidden
     characters sent the file to the reference reader already)."""
     bad = pc.invert(pc.match_substring_regex(table["id"], _ID_PATTERN))
-    bad = pc.or_(bad, pc.invert(pc.is_in(table["kind"], pa.array(sorted(KINDS), pa.large_string()))))
+    bad = pc.or_(bad, pc.invert(pc.is_in(table["kind"], pa.array(sorted(KINDS), TEXT_TYPE))))
     bad = pc.or_(bad, pc.invert(pc.match_substring_regex(table["group"], r"^\d{1,9}$")))
     ref = table["ref"]
     bad = pc.or_(bad, pc.and_(pc.not_equal(ref, ""), pc.invert(pc.match_substring_regex(ref, _ID_PATTERN))))
@@ -220,7 +226,7 @@ def _broken(table: pa.Table) -> np.ndarray:
         distinct = pc.unique(table[column]).to_pylist()
         wrong = [text for text in distinct if not _is_log_date(text, column)]
         if wrong:
-            bad = pc.or_(bad, pc.is_in(table[column], value_set=pa.array(wrong, pa.large_string())))
+            bad = pc.or_(bad, pc.is_in(table[column], value_set=pa.array(wrong, TEXT_TYPE)))
     return bad.to_numpy(zero_copy_only=False)
 
 
@@ -241,7 +247,7 @@ def _reference_table(path: Path, label: str, problems: list[Problem], raw) -> pa
 
 def _records_table(records: list[Record]) -> pa.Table:
     rows = [record_values(r) for r in records]
-    columns = {name: pa.array([row[i] for row in rows], pa.large_string()) for i, name in enumerate(FIELDS)}
+    columns = {name: pa.array([row[i] for row in rows], TEXT_TYPE) for i, name in enumerate(FIELDS)}
     columns["source"] = pa.array([r.source for r in records], pa.string())
     columns["line"] = pa.array([r.line for r in records], pa.int64())
     return pa.table(columns)

@@ -25,7 +25,7 @@ import pyarrow.ipc as ipc
 from anfang import __version__
 from anfang.configcache import defer, write_local
 
-FORMAT = 1
+FORMAT = 2
 MAP_FILES = os.name != "nt"  # see _open
 _KEY = b"anfang-frame"
 # the modules whose code decides which lines are records and what they hold
