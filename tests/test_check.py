@@ -140,13 +140,14 @@ def test_records_of_a_group_not_configured_are_left_out_everywhere(run, ws):
     assert check.exit_code == 1 and "G10-20200327-001 的组别 10 不在 groups.yaml 中" in check.stdout
 
 
-def test_the_state_the_checks_share_is_the_engines_for_every_date(tmp_path):
-    """CheckInput computes one state for every date on or after the logs' last; for each date it
-    equals the engine's own state (groups groups.yaml knows)."""
+def test_the_state_the_checks_share_is_the_engines_for_every_date(tmp_path, monkeypatch):
+    """CheckInput computes one state for every date on or after the logs' last, and keeps the last
+    one asked; for each date it equals the engine's own state (groups groups.yaml knows)."""
     from datetime import timedelta
 
     import pandas as pd
 
+    from anfang import checks
     from anfang.checks import CheckInput
     from anfang.columnar import read_frame
     from anfang.engine import state_as_of
@@ -158,12 +159,18 @@ def test_the_state_the_checks_share_is_the_engines_for_every_date(tmp_path):
     frame, _ = read_frame(root / "logs")
     config = find_workspace(str(root)).config
     data = CheckInput(config, frame, [], date(2020, 3, 27), root)
+    computed = []
+    monkeypatch.setattr(checks, "state_as_of", lambda f, day: computed.append(day) or state_as_of(f, day))
     last = date.fromisoformat(frame["date"].max())
     for day in [last - timedelta(days=3), last - timedelta(days=1), last, last + timedelta(days=1), date.max]:
         expected = state_as_of(frame, day)
         expected = expected[expected["group"].isin([g.number for g in config.groups])]
         pd.testing.assert_frame_equal(data.state(day), expected)
-    assert len(data._states) == 3  # two dates before the last, one state for all the others
+    # two dates before the last, one state for all the others; only the last one asked is kept
+    assert computed == [last - timedelta(days=3), last - timedelta(days=1), date.max]
+    assert list(data._states) == [date.max]
+    data.state(last - timedelta(days=3))
+    assert computed[-1] == last - timedelta(days=3) and list(data._states) == [last - timedelta(days=3)]
 
 
 def _references_oracle(records) -> list[tuple]:

@@ -45,10 +45,13 @@ class CheckInput:
     def state(self, as_of: date) -> pd.DataFrame:
         """The engine's state as of `as_of`, groups groups.yaml knows only (the others are named
         by check_known_groups); computed once per date for all the checks. Any date on or after
-        the last date of the logs gives the same state (today's, the final one): computed once."""
+        the last date of the logs gives the same state (today's, the final one): computed once.
+        Only the last date's state is kept (a million findings' state is a quarter of a GB): the
+        checks ask date by date (the 回头看 refresh and the errors for today, the notices for the day)."""
         last = self.frame["date"].max() if len(self.frame) else ""
         key = date.max if as_of.isoformat() >= (last or "") else as_of
         if key not in self._states:
+            self._states.clear()
             state = state_as_of(self.frame, key)
             self._states[key] = of_groups(state, [g.number for g in self.config.groups])
         return self._states[key]

@@ -154,6 +154,7 @@ def _process_column(frame, rows):
         np.concatenate([v[k] for v, k in zip(values, kept, strict=True)]) for values in (whose, order)
     )
     steps = pa.concat_arrays([key.filter(k) for key, k in zip(keys, kept, strict=True)])
+    del keys, events, own, originals  # a million rows' texts each: not held while the rest is made
     in_order = np.lexsort((order, whose))
     steps = pc.dictionary_encode(steps.take(in_order))
     texts = [step_text(_step_event(*key.split(_STEP_FIELD))) for key in steps.dictionary.to_pylist()]
@@ -184,9 +185,11 @@ def export_table(frame, config: Config):
 
     state = state_as_of(frame, date.max)
     state = of_groups(state, [g.number for g in config.groups])
-    rows = with_details(frame, sorted_by(state, ["date", "group", "recorded_at", "id"]))
+    ordered = sorted_by(state, ["date", "group", "recorded_at", "id"])
     del state  # a million rows: not held twice while the rest is made
-    process = _process_column(frame, rows)
+    process = _process_column(frame, ordered)  # before the long texts are fetched: less held at once
+    rows = with_details(frame, ordered)
+    del ordered
     found = rows["is_finding"].to_numpy()
 
     def yes_no(column: str) -> np.ndarray:

@@ -83,15 +83,14 @@ def overdue(app: App, date_text: str | None, group: tuple[str, ...], fmt: str, s
 def check(app: App, date_text: str | None, as_json: bool) -> None:
     """检查配置和记录：残行、重号、引用不存在的编号、日期超出行动期；当日未报的组、暗访天数不足的组。"""
     from anfang.checks import CheckInput, run_checks
+    from anfang.sites import refresh_open_sites
 
     day = app.date(date_text)
     frame, problems = read_logs_frame(app)
     data = CheckInput(app.config, frame, problems, day, app.workspace.root)
+    now = today()  # for anfang log's 回头看, from the checks' own states; before the problems are
+    refresh_open_sites(app.workspace.root, frame, app.config, now, data.state(now))  # held: less memory
     result = run_checks(data)
-    from anfang.sites import refresh_open_sites
-
-    now = today()  # for anfang log's 回头看, from the checks' own states
-    refresh_open_sites(app.workspace.root, frame, app.config, now, data.state(now))
     if as_json:
         as_dicts = lambda ps: [{"file": p.file, "line": p.line, "message": p.message} for p in ps]  # noqa: E731
         click.echo(
