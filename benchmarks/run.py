@@ -21,7 +21,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -51,15 +50,36 @@ print(" ".join(sorted(m for m in loaded if not m.startswith("_"))), file=sys.__s
 """
 
 
+# Each command is started by this small process, which times it and reports its peak memory: a
+# child forked from the benchmark itself would count the benchmark's own memory at the fork in its
+# ru_maxrss (Linux keeps the larger of the image before and after exec), which made a one-finding
+# command look like 700 MB once the benchmark had read the logs for ids.
+SPAWN = """
+import os, sys, time
+report, command = int(sys.argv[1]), sys.argv[2:]
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.close(report)
+    os.execv(command[0], command)
+_, status, usage = os.wait4(pid, 0)
+os.write(report, f"{time.perf_counter() - started} {usage.ru_maxrss}".encode())
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def timed(cmd: list[str], allowed: tuple[int, ...] = (0,)) -> tuple[float, float]:
     """Wall seconds and peak memory (MB) of one process (which must exit with an allowed status)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) not in allowed:
-        sys.exit(f"failed: {' '.join(cmd)}\n{proc.stderr.read().decode()}")
-    return elapsed, usage.ru_maxrss / 1024
+    read, write = os.pipe()
+    proc = subprocess.Popen([PY, "-c", SPAWN, str(write), *cmd], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, env=ENV, pass_fds=(write,))  # fmt: skip
+    os.close(write)
+    _, stderr = proc.communicate()
+    with os.fdopen(read, "rb") as report:
+        measured = report.read().split()
+    if proc.returncode not in allowed or len(measured) != 2:
+        sys.exit(f"failed: {' '.join(cmd)}\n{stderr.decode()}")
+    return float(measured[0]), int(measured[1]) / 1024
 
 
 def median_of(runs: int, cmd, allowed: tuple[int, ...] = (0,)) -> tuple[float, float]:
