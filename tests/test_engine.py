@@ -194,3 +194,23 @@ def test_select_equals_pandas_row_selection(chunks):
     expected = frame.iloc[positions][["number", "text"]].reset_index(drop=True)
     pd.testing.assert_frame_equal(select(frame, positions, ["number", "text"]), expected)
     assert select(frame, np.zeros(n, dtype=bool), ["text"]).shape == (0, 1)
+
+
+def test_a_column_of_more_text_than_32_bit_offsets_hold_is_picked_with_64_bit_ones(tmp_path, monkeypatch):
+    """The store's texts have 32-bit offsets (2 GB a column): a selection of more than that is made
+    one chunk with 64-bit offsets, and the state is the same (the limit lowered to 10 bytes here)."""
+    import numpy as np
+    import pyarrow as pa
+
+    from anfang import engine
+
+    ws = init_workspace(tmp_path / "ws").root
+    random_history(ws, 4)
+    frame, _ = read_frame(ws / "logs")
+    expected = findings_as_of(frame, date.max)
+    monkeypatch.setattr(engine, "_TEXT_LIMIT", 10)
+    picked = engine._where(
+        pa.chunked_array([pa.array(["ab", "cd"]), pa.array(["ef"])]), np.array([True, False, True])
+    )
+    assert (picked.type, picked.to_pylist()) == (pa.large_string(), ["ab", "ef"])
+    assert findings_as_of(frame, date.max) == expected

@@ -106,6 +106,7 @@ STATE_COLUMNS = ["id", "kind", "group", "date", "county", "town", "sector", "sit
 DETAIL_COLUMNS = ["address", "hazard", "photos", "by", "source", "line"]
 NAT = np.datetime64("NaT", "us")
 _NEVER = np.iinfo(np.int64).max  # a day later than any, for minima over days that may be NaT
+_TEXT_LIMIT = 2**31 - 1  # bytes one arrow string array (32-bit offsets) can hold
 
 
 # -- columns ------------------------------------------------------------------------------------
@@ -170,7 +171,11 @@ def _where(values, mask: np.ndarray):
     import pyarrow as pa
 
     kept = values.filter(pa.array(mask))
-    return kept.combine_chunks() if isinstance(kept, pa.ChunkedArray) else kept
+    if not isinstance(kept, pa.ChunkedArray):
+        return kept
+    if pa.types.is_string(kept.type) and kept.nbytes > _TEXT_LIMIT:
+        kept = kept.cast(pa.large_string())  # more text than 32-bit offsets reach: 64-bit ones
+    return kept.combine_chunks()
 
 
 def _replaced(current, mask: np.ndarray, new):
