@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -42,14 +43,18 @@ class CheckInput:
     root: Path | None = None  # the workspace, for its sync history
     _states: dict = field(default_factory=dict, repr=False, compare=False)
 
+    @cached_property
+    def last_date(self) -> str:
+        """The logs' last date as text ("" for none): a scan of a million texts, made once."""
+        return (self.frame["date"].max() or "") if len(self.frame) else ""
+
     def state(self, as_of: date) -> pd.DataFrame:
         """The engine's state as of `as_of`, groups groups.yaml knows only (the others are named
         by check_known_groups); computed once per date for all the checks. Any date on or after
         the last date of the logs gives the same state (today's, the final one): computed once.
         Only the last date's state is kept (a million findings' state is a quarter of a GB): the
         checks ask date by date (the 回头看 refresh and the errors for today, the notices for the day)."""
-        last = self.frame["date"].max() if len(self.frame) else ""
-        key = date.max if as_of.isoformat() >= (last or "") else as_of
+        key = date.max if as_of.isoformat() >= self.last_date else as_of
         if key not in self._states:
             self._states.clear()
             state = state_as_of(self.frame, key)
@@ -302,9 +307,9 @@ def notice_awaiting_verification(data: CheckInput) -> list[Problem]:
     """复查: rectifications reported more than verify_within_days ago and not verified yet."""
     within = data.config.campaign.verify_within_days
     state = data.state(data.day)
-    waiting = state[
+    waiting = state.loc[
         state["is_finding"] & state["rectified"].notna() & state["verified"].isna()
-        & (state["rectified"] < pd.Timestamp(data.day) - pd.Timedelta(days=within))
+        & (state["rectified"] < pd.Timestamp(data.day) - pd.Timedelta(days=within)), ["id", "date", "rectified", "row"]
     ]  # fmt: skip
     waiting = sorted_by(waiting, ["rectified", "date", "id"])
     where = select(data.frame, waiting["row"].to_numpy(), ["source", "line"])

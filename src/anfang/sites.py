@@ -75,7 +75,7 @@ def refresh_open_sites(root: Path, frame, config: Config, today: date, state=Non
     state = of_groups(
         state_as_of(frame, today) if state is None else state, [g.number for g in config.groups]
     )
-    rows = state[state["is_finding"] & state["rectified"].isna()]
+    rows = state.loc[state["is_finding"] & state["rectified"].isna(), list(SHARD_COLUMNS)]
     shards = open_site_shards(sorted_by(rows, ["date", "id"]), today)
     folder = open_sites_dir(root)
     for name, sites in shards.items():  # a day changes a few shards: only those are written
@@ -88,11 +88,15 @@ def refresh_open_sites(root: Path, frame, config: Config, today: date, state=Non
     write_local(folder / REFRESHED, lambda temp: temp.write_text(refreshed, encoding="utf-8"))
 
 
+SHARD_COLUMNS = ("id", "site", "site_key", "date", "deadline", "handover")  # of the state rows
+
+
 def open_site_shards(rows, today: date) -> dict[str, str]:
     """The members of each shard's "sites" object, as JSON text: for every folded site name of
-    the open findings `rows` (by date, then id), [how many, [[id, date, state] of the oldest SHOWN]].
-    Made in arrow's kernels (a campaign has hundreds of thousands of open findings); only each
-    distinct site name is folded and hashed in Python."""
+    the open findings `rows` (state rows with SHARD_COLUMNS, by date, then id), [how many,
+    [[id, date, state] of the oldest SHOWN]]. Made in arrow's kernels (a campaign has hundreds of
+    thousands of open findings); the sites are told apart by the engine's site_key numbers, and
+    only one name of each is folded and hashed in Python."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -104,9 +108,12 @@ def open_site_shards(rows, today: date) -> dict[str, str]:
     shard_names = [_shard_name(n) for n in range(SHARDS)]
     if rows.empty:
         return dict.fromkeys(shard_names, "")
-    codes, names = pd.factorize(rows["site"])
-    site_codes, keys = pd.factorize(pd.Series([site_key(n) for n in names], dtype=object))
-    key_of = site_codes[codes]  # folded keys numbered by first appearance: the oldest finding's site first
+    key_of, _ = pd.factorize(
+        rows["site_key"]
+    )  # numbered by first appearance: the oldest finding's site first
+    first = np.empty(key_of.max() + 1, dtype=np.int64)
+    first[key_of[::-1]] = np.arange(len(key_of) - 1, -1, -1)  # each site's first row (the last write wins)
+    keys = [site_key(name) for name in rows["site"].iloc[first].tolist()]
     counts = np.bincount(key_of, minlength=len(keys))
     order = np.argsort(key_of, kind="stable")
     rank = np.empty(len(order), dtype=np.int64)
