@@ -573,25 +573,29 @@ def state_as_of(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
     return frame_of(state_columns(columns_of(frame), as_of))
 
 
+_AMEND_INPUT = ["kind", "ref_code", "fields", *ORDER, *AMENDABLE]  # what amendment_columns reads
+
+
 def amendments(frame: pd.DataFrame) -> Columns:
     """The amendment records of a frame, for callers that fetch details several times."""
-    return amendment_columns(columns_of(frame, ["kind", "ref_code", "fields", *ORDER, *AMENDABLE]))
+    return amendment_columns(columns_of(frame, _AMEND_INPUT))
+
+
+def _details(frame: pd.DataFrame, rows: pd.DataFrame, amends: Columns | None) -> Columns:
+    columns = columns_of(frame, [*_AMEND_INPUT, *DETAIL_COLUMNS])
+    return details_columns(
+        columns, columns_of(rows), amendment_columns(columns) if amends is None else amends
+    )
 
 
 def with_details(frame: pd.DataFrame, rows: pd.DataFrame, amends: Columns | None = None) -> pd.DataFrame:
     """State rows (of state_as_of) with their long texts, as a frame on the rows' index."""
-    columns = columns_of(frame, ["kind", "ref_code", "fields", *ORDER, *AMENDABLE, *DETAIL_COLUMNS])
-    if amends is None:
-        amends = amendment_columns(columns)
-    return frame_of(details_columns(columns, columns_of(rows), amends), rows.index)
+    return frame_of(_details(frame, rows, amends), rows.index)
 
 
 def findings_of(frame: pd.DataFrame, rows: pd.DataFrame, amends: Columns | None = None) -> list[Finding]:
     """Finding values for the chosen state rows (with their texts)."""
-    columns = columns_of(frame, ["kind", "ref_code", "fields", *ORDER, *AMENDABLE, *DETAIL_COLUMNS])
-    if amends is None:
-        amends = amendment_columns(columns)
-    return as_findings(details_columns(columns, columns_of(rows), amends))
+    return as_findings(_details(frame, rows, amends))
 
 
 def select(frame: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> pd.DataFrame:

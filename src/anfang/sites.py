@@ -103,16 +103,14 @@ def open_site_shards(rows, today: date) -> dict[str, str]:
     import pyarrow.compute as pc
 
     from anfang.arrowtext import concat, joined_per, large_text
-    from anfang.engine import iso_dates
+    from anfang.engine import iso_dates, occurrence
 
     shard_names = [_shard_name(n) for n in range(SHARDS)]
     if rows.empty:
         return dict.fromkeys(shard_names, "")
-    key_of, _ = pd.factorize(
-        rows["site_key"]
-    )  # numbered by first appearance: the oldest finding's site first
-    first = np.empty(key_of.max() + 1, dtype=np.int64)
-    first[key_of[::-1]] = np.arange(len(key_of) - 1, -1, -1)  # each site's first row (the last write wins)
+    # sites numbered by first appearance (the oldest finding's site first); each folded once, from its first row
+    key_of, sites = pd.factorize(rows["site_key"])
+    first = occurrence(key_of, len(sites))[:-1]
     keys = [site_key(name) for name in rows["site"].iloc[first].tolist()]
     counts = np.bincount(key_of, minlength=len(keys))
     order = np.argsort(key_of, kind="stable")
