@@ -51,7 +51,7 @@ def test_parse_group(text, expected):
     assert parse_group(text, 9) == expected
 
 
-@pytest.mark.parametrize("text", ["0", "10", "第十组", "G1", "", "五组组"])
+@pytest.mark.parametrize("text", ["0", "10", "第十组", "G1", "", "五组组", "²", "٣"])
 def test_parse_group_refuses(text):
     with pytest.raises(UsageError) as info:
         parse_group(text, 9)

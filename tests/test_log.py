@@ -229,15 +229,15 @@ LOADED = ("pandas", "pyarrow", "duckdb", "openpyxl", "jinja2", "yaml", "anfang.c
           "anfang.cli.exchange", "anfang.cli.documents", "anfang.engine")  # fmt: skip
 
 
-def loaded_by(ws, *args: str) -> tuple[int, list[str]]:
-    """`anfang ARGS` in a fresh process: its exit status, and which of LOADED it imported."""
+def loaded_by(ws, *args: str, watched: tuple[str, ...] = LOADED) -> tuple[int, list[str]]:
+    """`anfang ARGS` in a fresh process: its exit status, and which of `watched` it imported."""
     import subprocess
     import sys
 
     code = (
         f"import sys; from anfang.cli import main; sys.argv=['anfang','--workspace',{str(ws)!r},*{list(args)!r}]\n"
         "try: main(); status = 0\nexcept SystemExit as exit: status = exit.code or 0\n"
-        f"print(status, sorted(m for m in {LOADED!r} if m in sys.modules))"
+        f"print(status, sorted(m for m in {watched!r} if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ})
     status, loaded = out.stdout.strip().splitlines()[-1].split(" ", 1)
@@ -257,6 +257,13 @@ def test_log_does_not_import_heavy_modules(ws):
     groups = ws / "data" / "groups.yaml"
     groups.write_text(groups.read_text(encoding="utf-8").replace("曹雪怡", "曹雪", 1), encoding="utf-8")
     assert loaded_by_log(ws) == ["yaml"]  # edited: read again
+
+
+def test_log_makes_no_dataclass(ws):
+    """Generating a dataclass's methods costs a millisecond or more per class at every start: the
+    classes on log's path are NamedTuples or plain classes."""
+    assert loaded_by(ws, *VISIT) == (0, ["yaml"])  # fills the configuration cache
+    assert loaded_by(ws, *VISIT, watched=("dataclasses", "yaml", "anfang.yamlstrict")) == (0, [])
 
 
 def test_one_finding_commands_import_no_data_library(ws, run):

@@ -7,11 +7,9 @@ and returned as frozen objects. A workspace's own file overrides the bundled def
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from anfang.dates import group_name
 from anfang.errors import ConfigError, Problem, UsageError
@@ -20,8 +18,7 @@ if TYPE_CHECKING:
     from anfang.yamlstrict import StrictYaml
 
 
-@dataclass(frozen=True)
-class Office:
+class Office(NamedTuple):
     name: str
     full_name: str
     contact: str
@@ -29,8 +26,7 @@ class Office:
     channel: str
 
 
-@dataclass(frozen=True)
-class Campaign:
+class Campaign(NamedTuple):
     """The campaign (攻坚行动) of the source document."""
 
     title: str
@@ -56,16 +52,14 @@ class Campaign:
         return (self.start, self.end)
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(NamedTuple):
     """One person of a group, sent by a department (name blank until sent in)."""
 
     department: str
     name: str
 
 
-@dataclass(frozen=True)
-class Group:
+class Group(NamedTuple):
     """A 督查暗访组 of 附件1."""
 
     number: int
@@ -79,8 +73,7 @@ class Group:
     liaison_phone: str
 
 
-@dataclass(frozen=True)
-class Sector:
+class Sector(NamedTuple):
     """A 行业领域 with its 牵头单位 and the focus items (检查重点) the document lists."""
 
     name: str
@@ -95,29 +88,58 @@ def normalize(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
-@dataclass(frozen=True)
 class Config:
+    """The validated configuration: frozen once built (the lookups below are made with it)."""
+
+    __slots__ = (
+        "_groups_by_number",
+        "_sector_lookups",
+        "_sector_names",
+        "campaign",
+        "groups",
+        "sectors",
+        "sources",
+    )
+    _fields = ("campaign", "groups", "sectors", "sources")  # what the configuration cache keeps
+
     campaign: Campaign
     groups: tuple[Group, ...]
     sectors: tuple[Sector, ...]
-    sources: dict[str, Path] = field(default_factory=dict, compare=False)
+    sources: dict[str, Path]  # where each file was read from (not part of the comparison)
 
-    @cached_property
-    def _groups_by_number(self) -> dict[int, Group]:
-        return {g.number: g for g in self.groups}
+    def __init__(self, campaign, groups, sectors, sources=None) -> None:
+        # Plain attributes, not a dataclass: generating a dataclass's methods at import costs
+        # `anfang log` a few milliseconds per class (and the configuration classes are NamedTuples).
+        values = {
+            "campaign": campaign,
+            "groups": groups,
+            "sectors": sectors,
+            "sources": dict(sources or {}),
+            "_groups_by_number": {g.number: g for g in groups},
+            "_sector_names": {normalize(word): s for s in sectors for word in (s.name, *s.aliases)},
+            "_sector_lookups": {},  # what users typed -> sector: an import repeats the same few spellings
+        }
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name, value) -> None:
+        raise AttributeError(f"Config is frozen: cannot set {name}")
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Config):
+            return NotImplemented
+        return (self.campaign, self.groups, self.sectors) == (other.campaign, other.groups, other.sectors)
+
+    def __hash__(self) -> int:
+        return hash((self.campaign, self.groups, self.sectors))
+
+    def __repr__(self) -> str:
+        return f"Config(campaign={self.campaign!r}, groups={self.groups!r}, sectors={self.sectors!r})"
 
     def group(self, number: int) -> Group:
         if number in self._groups_by_number:
             return self._groups_by_number[number]
         raise UsageError(f"没有第 {number} 组")
-
-    @cached_property
-    def _sector_names(self) -> dict[str, Sector]:
-        return {normalize(word): s for s in self.sectors for word in (s.name, *s.aliases)}
-
-    @cached_property
-    def _sector_lookups(self) -> dict[str, Sector]:
-        return {}  # what users typed -> sector: an import repeats the same few spellings
 
     def sector(self, text: str) -> Sector:
         """Find a sector by name, alias, or its number in the list (1-based)."""

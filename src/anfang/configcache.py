@@ -4,14 +4,13 @@ checks the three YAML files on every run.
 Kept in the workspace's .anfang/ (local, never synced), keyed by anfang's version and each YAML
 file's path, length and CRC-32 of its bytes (reading three small files costs far less than parsing
 them; a timestamp could miss an edit made within the same clock tick): an edited, replaced or
-removed file misses the cache and is read and validated again. JSON of the config's own frozen dataclasses only (no pickle: nothing
+removed file misses the cache and is read and validated again. JSON of the config's own frozen classes only (no pickle: nothing
 in the file can run code); anything unreadable is a miss, never an error.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import os
 import zlib
@@ -45,8 +44,8 @@ def stamp(sources: dict[str, Path]) -> list:
 
 
 def _plain(value):
-    if dataclasses.is_dataclass(value):
-        fields = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if type(value) in _CLASSES.values():  # before tuples: the configuration's classes are NamedTuples
+        fields = {name: _plain(getattr(value, name)) for name in value._fields}
         return {"$": type(value).__name__, **fields}
     if isinstance(value, datetime):
         return {"$datetime": value.isoformat()}

@@ -7,8 +7,8 @@ accepted by the other laptops before the key is registered for that writer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from anfang.errors import AnfangError
 
@@ -16,8 +16,7 @@ IDENTITY_FILE = Path(".git") / "anfang-writer"
 OFFICE = "office"
 
 
-@dataclass(frozen=True)
-class Writer:
+class Writer(NamedTuple):
     group: int | None  # None: the office
 
     @property

@@ -54,7 +54,7 @@ def run_log(app, options: dict) -> None:
         town=options["town"], sector=options["sector"], site=options["site"],
         county=options["county"], address=options["address"], hazard=options["hazard"] or "",
         major=options["major"], evidence=options["evidence"],
-        photos=[Path(p) for p in options["photos"]], handover=options["handover"],
+        photos=tuple(Path(p) for p in options["photos"]), handover=options["handover"],
         deadline=app.date(options["deadline_text"], "整改期限") if options["deadline_text"] else None,
         rectified=options["rectified"], by=options["by"],
     )  # fmt: skip

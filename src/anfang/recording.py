@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from anfang import dates
 from anfang.config import Config
@@ -21,9 +21,9 @@ from anfang.workspace import Workspace
 MAX_PHOTO_BYTES = 100 * 1024 * 1024
 
 
-@dataclass
-class VisitEntry:
-    """What the liaison entered for one site visit, and at most one finding there."""
+class VisitEntry(NamedTuple):
+    """What the liaison entered for one site visit, and at most one finding there (a NamedTuple:
+    a dataclass's generated methods would cost `anfang log` milliseconds at every start)."""
 
     group: int
     date: date
@@ -35,7 +35,7 @@ class VisitEntry:
     hazard: str = ""
     major: bool = False
     evidence: bool = False
-    photos: list[Path] = field(default_factory=list)
+    photos: tuple[Path, ...] = ()
     handover: str = ""
     deadline: date | None = None
     rectified: bool = False

@@ -12,17 +12,16 @@ from __future__ import annotations
 import contextlib
 import json
 import zlib
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from anfang.config import Config
 from anfang.errors import AnfangError
 from anfang.model import site_key
 
 
-@dataclass(frozen=True)
-class SiteHistory:
+class SiteHistory(NamedTuple):
     name: str  # as asked
     as_of: date
     findings: tuple  # engine.Finding values (visits and findings), by date, group and id

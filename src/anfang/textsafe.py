@@ -10,14 +10,22 @@ EXCEL_CELL_LIMIT = 32767
 
 # C0 controls except tab/newline/CR, DEL-adjacent C1 controls (terminal escapes), and the two
 # XML non-characters: none of them can be stored in an xlsx cell or shown safely in a terminal.
-_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+# Every one of them is unprintable, so printable text (nearly all of it) is never searched and
+# the pattern is compiled only when a text needs it (not at `anfang log`'s start).
+_FORBIDDEN = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]"
+
+
+def _forbidden(value: str):
+    """The first character of `value` no output can hold, as a match (None if there is none)."""
+    return None if value.isprintable() else re.search(_FORBIDDEN, value)
+
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def check_text(field: str, value: str, *, multiline: bool = False) -> str:
     """Return `value` if it can be stored as-is; raise a usage error that names the field."""
-    bad = _FORBIDDEN.search(value)
+    bad = _forbidden(value)
     if bad:
         raise AnfangError(f"{field}含有无法保存的控制字符（U+{ord(bad.group()):04X}），请删除后重试")
     if not multiline and ("\n" in value or "\r" in value):
@@ -30,7 +38,7 @@ def check_text(field: str, value: str, *, multiline: bool = False) -> str:
 def text_problem(value: str) -> str:
     """What makes `value` unfit for any output ("" if nothing): the rules every text must meet,
     whether typed, imported, configured or read back from a log."""
-    bad = _FORBIDDEN.search(value)
+    bad = _forbidden(value)
     if bad:
         return f"含有无法保存的控制字符（U+{ord(bad.group()):04X}）"
     if len(value) > EXCEL_CELL_LIMIT:

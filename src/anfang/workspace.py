@@ -7,7 +7,6 @@ holding data/groups.yaml. A workspace's data/ and templates/ files override the 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -28,9 +27,21 @@ def bundled(name: str) -> Path:
     return Path(__file__).resolve().parents[2] / name
 
 
-@dataclass(frozen=True)
 class Workspace:
-    root: Path
+    """A workspace folder; two are the same when their roots are (a plain class, not a dataclass:
+    `anfang log` would pay for generating its methods at every start)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Workspace) and self.root == other.root
+
+    def __hash__(self) -> int:
+        return hash(self.root)
+
+    def __repr__(self) -> str:
+        return f"Workspace(root={self.root!r})"
 
     @property
     def data_dir(self) -> Path:

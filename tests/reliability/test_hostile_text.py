@@ -124,3 +124,17 @@ def test_refused_with_reason_and_nothing_written(tmp_path, text, reason, field):
     assert result.exit_code == 1
     assert reason in result.stderr
     assert not (ws / "logs" / "group-1.csv").exists()
+
+
+def test_every_forbidden_character_is_found_past_the_printable_fast_path():
+    """check_text skips the search for printable text: that is only right if every character the
+    rule forbids is unprintable, and every other character is left alone."""
+    from anfang.textsafe import _FORBIDDEN, text_problem
+
+    pattern = re.compile(_FORBIDDEN)
+    forbidden = [c for c in map(chr, range(0x110000)) if pattern.fullmatch(c)]
+    assert len(forbidden) == 29 + 33 + 2 + 2048  # C0 but tab/LF/CR, DEL and C1, U+FFFE/FFFF, surrogates
+    for c in forbidden:
+        assert text_problem(f"正常{c}文字") == f"含有无法保存的控制字符（U+{ord(c):04X}）"
+    for text in ("制度\t未落实\n第二行", "零宽\u200b空格", "私用区\ue000", "表情😀", "全角　空格"):
+        assert text_problem(text) == ""
