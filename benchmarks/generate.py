@@ -17,7 +17,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from anfang.columnar import read_frame
-from anfang.flat import EXPORT_COLUMNS, export_rows
+from anfang.exporting import export_rows
+from anfang.flat import EXPORT_COLUMNS
 from anfang.model import Record
 from anfang.store import BOM, HEADER, encode_record
 from anfang.tables import csv_text

@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -77,18 +78,18 @@ def test_export_csv_shape(demo):
 def test_an_export_that_fails_half_way_leaves_the_old_file(demo, tmp_path, monkeypatch):
     """The CSV is written as it is made (a large campaign is never whole in memory); a failure
     after the first rows (here the disk filling up) keeps the old file and leaves no temporary."""
-    from anfang import flat
+    from anfang import exporting
 
     path = tmp_path / "all.csv"
     path.write_text("上次的导出\n", encoding="utf-8")
-    real = flat.export_csv_chunks
+    real = exporting.export_csv_chunks
 
     def failing(frame, config):
         yield next(real(frame, config))
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(flat, "export_csv_chunks", failing)
-    monkeypatch.setattr(flat, "EXPORT_CHUNK", 5)  # several chunks from the example
+    monkeypatch.setattr(exporting, "export_csv_chunks", failing)
+    monkeypatch.setattr(exporting, "EXPORT_CHUNK", 5)  # several chunks from the example
     result = invoke(demo, "export", "--output", str(path))
     assert result.exit_code == 1, result.output
     assert "无法写入" in result.output and "Traceback" not in result.output
@@ -97,11 +98,23 @@ def test_an_export_that_fails_half_way_leaves_the_old_file(demo, tmp_path, monke
 
 
 def test_export_in_chunks_is_the_same_file(demo, monkeypatch):
-    from anfang import flat
+    from anfang import exporting
 
     whole = invoke(demo, "export").stdout
-    monkeypatch.setattr(flat, "EXPORT_CHUNK", 4)
+    monkeypatch.setattr(exporting, "EXPORT_CHUNK", 4)
     assert invoke(demo, "export").stdout == whole
+
+
+def test_export_of_an_empty_store_is_the_header(empty, tmp_path):
+    result = invoke(empty, "export")
+    assert (result.exit_code, result.stdout_bytes) == (
+        0,
+        ("\ufeff" + ",".join(EXPORT_COLUMNS) + "\r\n").encode(),
+    )
+    path = tmp_path / "e.xlsx"
+    assert invoke(empty, "export", "--format", "xlsx", "--output", str(path)).exit_code == 0
+    sheet = openpyxl.load_workbook(path)["暗访记录"]
+    assert [c.value for c in sheet[1]] == EXPORT_COLUMNS and sheet.max_row == 1
 
 
 def test_export_xlsx_typed_dates_filter_and_frozen_header(demo, tmp_path):
@@ -397,7 +410,7 @@ def process_oracle(records) -> dict[str, str]:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_export_process_column_equals_the_row_wise_story(tmp_path, seed):
-    """整改过程 is made column-wise (flat._process_column); each finding's text equals the one
+    """整改过程 is made column-wise (exporting._Steps); each finding's text equals the one
     written step by step from its records, on random histories (every kind of step, events dated
     before their finding, ties in recorded_at). Duplicated ids are left out: check names them."""
     from anfang.store import read_logs
@@ -416,3 +429,47 @@ def test_export_process_column_equals_the_row_wise_story(tmp_path, seed):
     assert {i: exported[i] for i in compared} == {i: expected[i] for i in compared}
     assert not voided & set(exported)
     assert all(row["整改过程"] == "" for row in rows if row["编号"] not in expected)  # visits
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_export_equals_the_row_wise_state_in_small_chunks(tmp_path, seed, monkeypatch):
+    """Every exported field equals the oracle's current state (tests/oracle/ledger.py), rows by
+    date, group, recorded_at and id, groups groups.yaml does not know left out; the rows are made
+    7 at a time, so chunks cut between the rows of a duplicated id and between a finding's steps."""
+    from anfang import exporting
+    from anfang.store import read_logs
+    from tests.oracle import ledger
+    from tests.test_engine import random_history
+
+    ws = init_workspace(tmp_path / "ws").root
+    ids = random_history(ws, seed, size=400)
+    monkeypatch.setattr(exporting, "EXPORT_CHUNK", 7)
+    rows = list(csv.DictReader(io.StringIO(invoke(ws, "export").stdout.lstrip("\ufeff"))))
+    records = read_logs(ws / "logs").records
+    state = sorted((f for f in ledger.findings_as_of(records, date.max) if f.group in (1, 2, 3)),
+                   key=lambda f: (f.date, f.group, f.recorded_at, f.id))  # fmt: skip
+
+    def text(day) -> str:
+        return day.isoformat() if day else ""
+
+    def yes_no(f, flag) -> str:
+        return ("是" if flag else "否") if f.kind == "finding" else ""
+
+    expected = [
+        {"编号": f.id, "组别": f"第{'一二三'[f.group - 1]}组", "日期": text(f.date), "县（市、区）": f.county,
+         "镇（街道）": f.town, "行业领域": f.sector, "企业（场所）名称": f.site, "地址": f.address,
+         "问题隐患内容": f.hazard, "是否为重大": yes_no(f, f.major), "是否留存影像资料": yes_no(f, f.evidence),
+         "交办情况": f.handover, "交办日期": text(f.handover_date), "整改期限": text(f.deadline),
+         "整改完成日期": text(f.rectified)}
+        for f in state
+    ]  # fmt: skip
+    neutral = [{k: v for k, v in row.items() if k != "整改过程"} for row in rows]
+    formula = {"=1+1": "'=1+1"}  # the export keeps a formula-like text as data
+    assert neutral == [{k: formula.get(v, v) for k, v in row.items()} for row in expected]
+    process = process_oracle(records)
+    single = {i for i in ids if ids.count(i) == 1}
+    assert len(rows) > 100 and sum(bool(r["整改过程"]) for r in rows) > 50
+    assert sum(r["编号"] not in single for r in rows) > 0  # duplicated ids, on rows of other chunks
+    assert {r["编号"]: r["整改过程"] for r in rows if r["编号"] in single and r["编号"] in process} == {
+        i: process[i] for i in {r["编号"] for r in rows} if i in single and i in process
+    }

@@ -154,7 +154,7 @@ def _up_to(texts, last: str) -> np.ndarray:
     return _flags(pc.less_equal(texts, last))
 
 
-def _at(values, positions: np.ndarray):
+def take(values, positions: np.ndarray):
     """values at `positions` (integers)."""
     if not _is_arrow(values):
         return values[positions]
@@ -223,7 +223,7 @@ def _integers(texts) -> np.ndarray:
     return pc.cast(texts, pa.int64()).to_numpy(zero_copy_only=False)  # arrow's cast: 10× pandas' astype
 
 
-def _list(values) -> list:
+def as_list(values) -> list:
     """A column's values as Python objects; equal texts share one str (a report holds a hundred
     thousand findings, whose counties, towns, sectors and recorders are a few dozen texts: less
     memory, and faster than a new str per row)."""
@@ -237,17 +237,17 @@ def _list(values) -> list:
     return np.array(distinct, dtype=object)[codes].tolist()
 
 
-def _pick(columns: Columns, rows: np.ndarray, names) -> Columns:
+def pick(columns: Columns, rows: np.ndarray, names) -> Columns:
     """The columns `names` at `rows` (a boolean mask, or positions in any order)."""
     if rows.dtype == bool:
         return {name: _where(columns[name], rows) for name in names}
     mask = np.zeros(_length(columns), dtype=bool)
     mask[rows] = True
     order = np.searchsorted(np.flatnonzero(mask), rows)  # each wanted row among the filtered
-    return {name: _at(_where(columns[name], mask), order) for name in names}
+    return {name: take(_where(columns[name], mask), order) for name in names}
 
 
-def _order(columns: Columns, names: list[str]) -> np.ndarray:
+def order_of(columns: Columns, names: list[str]) -> np.ndarray:
     """The positions that sort the rows by `names`: stable, missing values last (arrow's sort,
     five times faster than pandas' at a million rows, which factorizes every text key first; a
     few records' texts and numbers, by Python's sort)."""
@@ -268,8 +268,8 @@ def _order(columns: Columns, names: list[str]) -> np.ndarray:
 def _sorted(columns: Columns, names: list[str]) -> Columns:
     if _length(columns) < 2:
         return columns
-    order = _order(columns, names)
-    return {name: _at(values, order) for name, values in columns.items()}
+    order = order_of(columns, names)
+    return {name: take(values, order) for name, values in columns.items()}
 
 
 def days_of(texts, coerce: bool = False) -> np.ndarray:
@@ -343,12 +343,12 @@ class _Changes:
             return current
         chosen = occurrence(codes, self.size, last=True)[self.obs]
         use = chosen >= 0
-        use[use] = ~_missing(_at(values, chosen[use]))
+        use[use] = ~_missing(take(values, chosen[use]))
         if only_missing:
             use &= _missing(current)
         if not use.any():
             return current
-        return _replaced(current, use, _at(values, chosen[use]))
+        return _replaced(current, use, take(values, chosen[use]))
 
 
 # -- the state ----------------------------------------------------------------------------------
@@ -362,7 +362,7 @@ def state_columns(columns: Columns, as_of: date) -> Columns:
     kinds = columns["kind"]
     dated = _up_to(columns["date"], day_text)
     is_event = _is(kinds, RECTIFY, HANDOVER, DEADLINE, VERIFY) & dated
-    events = _pick(
+    events = pick(
         columns, is_event, ["ref_code", "kind", "date", "handover", "deadline", "fields", *ORDER[1:]]
     )
     amends = amendment_columns(columns)
@@ -370,15 +370,15 @@ def state_columns(columns: Columns, as_of: date) -> Columns:
     void_codes = columns["ref_code"][_is(kinds, VOID)]
     if len(void_codes):
         candidates[candidates] = ~_Changes(columns["id_code"][candidates]).holds(void_codes)
-    obs = _pick(columns, candidates, STATE_COLUMNS)
+    obs = pick(columns, candidates, STATE_COLUMNS)
     obs["row"] = np.flatnonzero(candidates)  # where the long texts are, for with_details
     ids = _Changes(obs["id_code"])
     obs["date"] = days_of(obs["date"])
     _apply_amendments(obs, ids, amends, [n for n in AMENDABLE if n in STATE_COLUMNS])
     steps = _is(events["kind"], RECTIFY, VERIFY)
-    _rectification(obs, ids, _pick(events, steps, list(events)))
+    _rectification(obs, ids, pick(events, steps, list(events)))
     # only handovers and deadline moves need the exact event order (the last one wins)
-    events = _sorted(_pick(events, ~steps, list(events)), ORDER)
+    events = _sorted(pick(events, ~steps, list(events)), ORDER)
     obs["handover_date"] = np.where(_filled(obs["handover"]), obs["date"], NAT)
     handed = _is(events["kind"], HANDOVER)
     handed_codes = events["ref_code"][handed]
@@ -425,7 +425,7 @@ def _rectification(obs: Columns, ids: _Changes, steps: Columns) -> None:
     obs["rectified"] = ids.override(obs["rectified"], *plain, only_missing=True)
     if not len(checked_codes):
         return
-    steps = _sorted(_pick(steps, checked, list(steps)), ORDER)
+    steps = _sorted(pick(steps, checked, list(steps)), ORDER)
     code, position = steps["ref_code"], np.arange(len(steps["ref_code"]))
     failed = _is(steps["fields"], FAIL)
     last_fail = np.full(ids.size + 1, -1, dtype=np.int64)
@@ -458,7 +458,7 @@ def _rectification(obs: Columns, ids: _Changes, steps: Columns) -> None:
 def amendment_columns(columns: Columns) -> Columns:
     """The amendment records, with the columns corrections need (the rows first would copy every
     column of them)."""
-    return _pick(columns, _is(columns["kind"], AMEND), ["ref_code", "fields", *ORDER, *AMENDABLE])
+    return pick(columns, _is(columns["kind"], AMEND), ["ref_code", "fields", *ORDER, *AMENDABLE])
 
 
 def _apply_amendments(obs: Columns, ids: _Changes, amends: Columns, names: list[str]) -> None:
@@ -467,24 +467,22 @@ def _apply_amendments(obs: Columns, ids: _Changes, amends: Columns, names: list[
         return
     amends = _sorted(amends, ORDER)
     codes = amends["ref_code"]
-    fields = [set(text.split(";")) for text in _list(amends["fields"])]
+    fields = [set(text.split(";")) for text in as_list(amends["fields"])]
     for name in names:
         named = np.fromiter((name in f for f in fields), dtype=bool, count=len(fields))
         if named.any():  # most fields are never corrected
             obs[name] = ids.override(obs[name], codes[named], _where(amends[name], named))
 
 
-def details_columns(columns: Columns, rows: Columns, amends: Columns) -> Columns:
+def details_columns(columns: Columns, rows: Columns, amends: Columns, names=DETAIL_COLUMNS) -> Columns:
     """State rows with their long texts (address, hazard, photos, recorder) and where they were
-    written, corrected by `amends` (amendment_columns)."""
-    joined = {**rows, **_pick(columns, rows["row"], DETAIL_COLUMNS)}
-    _apply_amendments(
-        joined, _Changes(joined["id_code"]), amends, [n for n in AMENDABLE if n in DETAIL_COLUMNS]
-    )
+    written (or only the DETAIL_COLUMNS `names`), corrected by `amends` (amendment_columns)."""
+    joined = {**rows, **pick(columns, rows["row"], names)}
+    _apply_amendments(joined, _Changes(joined["id_code"]), amends, [n for n in AMENDABLE if n in names])
     return joined
 
 
-def _days(values: np.ndarray) -> list[date | None]:
+def as_dates(values: np.ndarray) -> list[date | None]:
     """Dates as date objects, NaT as None (numpy converts whole days directly)."""
     return np.asarray(values).astype("datetime64[D]").astype(object).tolist()
 
@@ -494,14 +492,14 @@ def as_findings(rows: Columns) -> list[Finding]:
     (a list per column, then zip): building row by row is ten times slower."""
     if not _length(rows):
         return []
-    photos = [tuple(filter(None, text.split(";"))) if text else () for text in _list(rows["photos"])]
+    photos = [tuple(filter(None, text.split(";"))) if text else () for text in as_list(rows["photos"])]
     columns = (
-        _list(rows["id"]), _list(rows["kind"]), _list(rows["group"]), _days(rows["date"]),
-        _list(rows["county"]), _list(rows["town"]), _list(rows["sector"]), _list(rows["site"]),
-        _list(rows["address"]), _list(rows["hazard"]), _list(rows["major"]), _list(rows["evidence"]),
-        photos, _list(rows["handover"]), _days(rows["handover_date"]), _days(rows["deadline"]),
-        _days(rows["rectified"]), _days(rows["verified"]), _list(rows["by"]), _list(rows["recorded_at"]),
-        _list(rows["source"]), _list(rows["line"]),
+        as_list(rows["id"]), as_list(rows["kind"]), as_list(rows["group"]), as_dates(rows["date"]),
+        as_list(rows["county"]), as_list(rows["town"]), as_list(rows["sector"]), as_list(rows["site"]),
+        as_list(rows["address"]), as_list(rows["hazard"]), as_list(rows["major"]), as_list(rows["evidence"]),
+        photos, as_list(rows["handover"]), as_dates(rows["handover_date"]), as_dates(rows["deadline"]),
+        as_dates(rows["rectified"]), as_dates(rows["verified"]), as_list(rows["by"]), as_list(rows["recorded_at"]),
+        as_list(rows["source"]), as_list(rows["line"]),
     )  # fmt: skip
     return list(map(Finding._make, zip(*columns, strict=True)))
 
@@ -600,18 +598,18 @@ def findings_of(frame: pd.DataFrame, rows: pd.DataFrame, amends: Columns | None 
 
 def select(frame: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> pd.DataFrame:
     """frame[columns] at `rows` (a boolean mask, or positions in any order) on a new range index,
-    by _pick (pandas' take, what .loc does, makes arrow concatenate a million-row column of the
+    by pick (pandas' take, what .loc does, makes arrow concatenate a million-row column of the
     store's chunks first, for every column and every selection)."""
-    return frame_of(_pick(columns_of(frame, columns), rows, columns))
+    return frame_of(pick(columns_of(frame, columns), rows, columns))
 
 
 def sorted_by(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """rows.sort_values(columns, kind="stable") (missing values last), by _order."""
+    """rows.sort_values(columns, kind="stable") (missing values last), by order_of."""
     import pyarrow as pa
 
     if len(rows) < 2:
         return rows
-    return rows.iloc[_order({c: pa.array(rows[c]) for c in columns}, columns)]
+    return rows.iloc[order_of({c: pa.array(rows[c]) for c in columns}, columns)]
 
 
 def parse_days(values: pd.Series, errors: str = "raise") -> pd.Series:

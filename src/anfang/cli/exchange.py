@@ -28,14 +28,15 @@ from anfang.options import date_option, format_option, group_option, output_opti
 @pass_app
 def export(app: App, fmt: str, output: str | None) -> None:
     """导出全部检查记录（每条问题隐患一行，未发现问题的场所也一行），按当前状态。"""
-    from anfang.flat import EXPORT_COLUMNS, export_csv_chunks, export_rows
+    from anfang.exporting import export_csv_chunks, export_rows
+    from anfang.flat import EXPORT_COLUMNS
 
-    frame = read_state_frame(app)
     name = f"暗访记录-{today().isoformat()}.{fmt}"
     if fmt == "csv":
         from anfang.tables import csv_columns
 
-        pieces = csv_columns(EXPORT_COLUMNS, export_csv_chunks(frame, app.config), bom=True)
+        # The store is not held here: the export lets it go once the rows' texts are gathered.
+        pieces = csv_columns(EXPORT_COLUMNS, export_csv_chunks(read_state_frame(app), app.config), bom=True)
         if output is None:
             for piece in pieces:
                 click.echo(piece, nl=False)
@@ -44,7 +45,7 @@ def export(app: App, fmt: str, output: str | None) -> None:
     else:
         from anfang.render.export_excel import export_workbook
 
-        rows = list(export_rows(frame, app.config))
+        rows = list(export_rows(read_state_frame(app), app.config))
         announce(save(export_workbook(rows), output or app.workspace.reports_dir, name))
 
 
