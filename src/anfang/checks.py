@@ -338,26 +338,27 @@ def notice_same_day(data: CheckInput) -> list[Problem]:
     not fixed on the spot), and records entered after the end of the day after the visit."""
     frame = data.frame
     state = data.state(data.day)
-    columns = ["id", "kind", "date", "handover", "rectified", "recorded_at", "source", "line"]
-    written = select(frame, state["row"].to_numpy(), columns)  # as written (the visit day's own handover)
+    rows = state["row"].to_numpy()
+    written = select(frame, rows, ["kind", "date", "handover", "rectified", "recorded_at"])  # as written
     late_handover = (
         (written["kind"] == "finding") & (written["date"] < data.day.isoformat()) & (written["handover"] == "")
         & (written["rectified"] != written["date"])
     ).to_numpy()  # fmt: skip
     entered_day = parse_days(written["recorded_at"].str.slice(0, 10), errors="coerce")
     late_entry = entered_day.to_numpy() > (state["date"] + pd.Timedelta(days=1)).to_numpy()
+    del written, entered_day  # a million rows' texts: only the flagged rows' are taken next
     flagged = late_handover | late_entry
-    handovers = select(frame, (frame["kind"] == HANDOVER).to_numpy(), ["ref", "date"])
-    first_handover = handovers.groupby("ref")["date"].min().to_dict()
+    rows = select(frame, rows[flagged], ["id", "id_code", "date", "recorded_at", "source", "line"])
+    handovers = select(frame, (frame["kind"] == HANDOVER).to_numpy(), ["ref_code", "date"])
+    # the first handover of each finding, by code (a ref's code is its id's): no dict of every ref
+    handed_on = handovers.groupby("ref_code")["date"].min().reindex(rows["id_code"].to_numpy())
     problems = []
-    rows = written[flagged]
-    for (f_id, seen, source, line, entry_day), hand, entry in zip(
+    for (f_id, seen, source, line, entry_day), hand, entry, handed in zip(
         _columns(rows, "id", "date", "source", "line", "recorded_at"), late_handover[flagged], late_entry[flagged],
-        strict=True,
+        handed_on.tolist(), strict=True,
     ):  # fmt: skip
         if hand:
-            handed_on = first_handover.get(f_id)
-            late = f"于 {handed_on} 才交办" if isinstance(handed_on, str) else "至今未交办"
+            late = f"于 {handed} 才交办" if isinstance(handed, str) else "至今未交办"
             problems.append(Problem(source, int(line), f"{f_id} 未当日交办：{seen} 发现，{late}"))
         if entry:
             problems.append(
