@@ -152,8 +152,9 @@ def read_frame(
     `cache_dir` (a workspace's .anfang/frames): remember what was checked (framecache)."""
     cache = FrameCache(cache_dir) if cache_dir else None
 
-    def one_log(item) -> tuple[pa.Table, list[Problem]]:
-        path, raw = item
+    def one_log(index: int) -> tuple[pa.Table, list[Problem]]:
+        path, raw = files[index]
+        files[index] = None  # its bytes are let go once it is read: not every log's at once
         label = path.relative_to(label_root).as_posix() if label_root else path.name
         table = _file_table(raw, label, cache) if isinstance(raw, bytes) else None
         if table is not None:
@@ -164,7 +165,7 @@ def read_frame(
     files = snapshot(logs_dir)
     # a log's checks are mostly SHA-256 and arrow's parser, which release the GIL: one log per core
     with ThreadPoolExecutor(max_workers=max(1, min(len(files), os.cpu_count() or 1))) as pool:
-        results = list(pool.map(one_log, files))  # in the logs' order, whatever finishes first
+        results = list(pool.map(one_log, range(len(files))))  # in the logs' order, whatever finishes first
     tables = [table for table, _ in results] or [_empty_table()]
     # arrow concatenation keeps the files' buffers as chunks: no copy of the whole store
     return _frame(pa.concat_tables(tables)), [p for _, problems in results for p in problems]
