@@ -59,7 +59,7 @@ def random_rows(seed: int, size: int) -> pd.DataFrame:
 def test_the_shards_hold_what_the_row_by_row_builder_made():
     for seed in range(5):
         rows = random_rows(seed, size=400)
-        made = {name: json.loads("{" + text + "}") for name, text in open_site_shards(rows, TODAY).items()}
+        made = {name: json.loads(data)["sites"] for name, data in open_site_shards(rows, TODAY).items()}
         assert made == oracle(rows, TODAY)
     sites = {key: entry for shard in made.values() for key, entry in shard.items()}
     assert sites[site_key('乙"号')][0] > SHOWN and len(sites[site_key('乙"号')][1]) == SHOWN
@@ -72,7 +72,7 @@ def test_the_shards_hold_what_the_row_by_row_builder_made():
 
 def test_no_open_findings_leave_every_shard_empty():
     made = open_site_shards(random_rows(0, 0), TODAY)
-    assert len(made) == SHARDS and set(made.values()) == {""}
+    assert len(made) == SHARDS and set(made.values()) == {b'{"sites": {}}'}
 
 
 def test_check_rewrites_only_the_shards_that_changed_and_dates_them_last(tmp_path):
@@ -112,8 +112,8 @@ def test_a_damaged_stamp_means_no_list_not_a_wrong_one(tmp_path):
     rows = random_rows(1, 60)
     folder = open_sites_dir(ws)
     folder.mkdir(parents=True)
-    for name, sites in open_site_shards(rows, TODAY).items():
-        (folder / name).write_text(f'{{"sites": {{{sites}}}}}', encoding="utf-8")
+    for name, data in open_site_shards(rows, TODAY).items():
+        (folder / name).write_bytes(data)
     site = rows["site"].iloc[0]
     assert open_at_site(ws, site, TODAY) is None  # never stamped: never shown
     (folder / REFRESHED).write_text("2020-04-10T21:30+08:00", encoding="utf-8")

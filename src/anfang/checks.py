@@ -14,10 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from anfang.config import Config
 from anfang.dates import month_day
 from anfang.engine import (
+    as_list,
     findings_of,
     iso_dates,
     occurrence,
@@ -313,11 +315,15 @@ def notice_awaiting_verification(data: CheckInput) -> list[Problem]:
     ]  # fmt: skip
     waiting = sorted_by(waiting, ["rectified", "date", "id"])
     where = select(data.frame, waiting["row"].to_numpy(), ["source", "line"])
-    days = (pd.Timestamp(data.day) - waiting["rectified"]).dt.days.astype(str)
-    f_id = waiting["id"].astype(str)
-    messages = (f_id + " 于 " + pd.Series(iso_dates(waiting["rectified"]), index=waiting.index, dtype="str") + " 整改，已 "
-                + days + " 天尚未复查（anfang verify " + f_id + " --pass 或 --fail）")  # fmt: skip
-    return list(map(Problem, where["source"].tolist(), where["line"].tolist(), messages.tolist()))
+    days = (pd.Timestamp(data.day) - waiting["rectified"]).dt.days.tolist()
+    # one message at a time (a quarter of a million of them at 1M: no column of each part first)
+    return [
+        Problem(source, line, f"{f_id} 于 {done} 整改，已 {late} 天尚未复查（anfang verify {f_id} --pass 或 --fail）")
+        for source, line, f_id, done, late in zip(
+            as_list(pa.array(where["source"])), where["line"].tolist(), waiting["id"].tolist(),
+            iso_dates(waiting["rectified"]), days, strict=True,
+        )
+    ]  # fmt: skip
 
 
 def notice_roster(data: CheckInput) -> list[Problem]:

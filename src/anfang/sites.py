@@ -77,8 +77,7 @@ def refresh_open_sites(root: Path, frame, config: Config, today: date, state=Non
     rows = state.loc[state["is_finding"] & state["rectified"].isna(), list(SHARD_COLUMNS)]
     shards = open_site_shards(sorted_by(rows, ["date", "id"]), today)
     folder = open_sites_dir(root)
-    for name, sites in shards.items():  # a day changes a few shards: only those are written
-        data = f'{{"sites": {{{sites}}}}}'.encode()
+    for name, data in shards.items():  # a day changes a few shards: only those are written
         with contextlib.suppress(OSError):
             if (folder / name).read_bytes() == data:
                 continue
@@ -90,8 +89,8 @@ def refresh_open_sites(root: Path, frame, config: Config, today: date, state=Non
 SHARD_COLUMNS = ("id", "site", "site_key", "date", "deadline", "handover")  # of the state rows
 
 
-def open_site_shards(rows, today: date) -> dict[str, str]:
-    """The members of each shard's "sites" object, as JSON text: for every folded site name of
+def open_site_shards(rows, today: date) -> dict[str, bytes]:
+    """Each shard's file, a JSON object {"sites": {...}} as UTF-8 bytes: for every folded site name of
     the open findings `rows` (state rows with SHARD_COLUMNS, by date, then id), [how many,
     [[id, date, state] of the oldest SHOWN]]. Made in arrow's kernels (a campaign has hundreds of
     thousands of open findings); the sites are told apart by the engine's site_key numbers, and
@@ -101,12 +100,12 @@ def open_site_shards(rows, today: date) -> dict[str, str]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from anfang.arrowtext import concat, joined_per, large_text
+    from anfang.arrowtext import concat, joined_per, large_text, utf8_of
     from anfang.engine import iso_dates, occurrence
 
     shard_names = [_shard_name(n) for n in range(SHARDS)]
     if rows.empty:
-        return dict.fromkeys(shard_names, "")
+        return dict.fromkeys(shard_names, b'{"sites": {}}')
     # sites numbered by first appearance (the oldest finding's site first); each folded once, from its first row
     key_of, sites = pd.factorize(rows["site_key"])
     first = occurrence(key_of, len(sites))[:-1]
@@ -127,9 +126,9 @@ def open_site_shards(rows, today: date) -> dict[str, str]:
         large_text(np.where(waiting, "整改中", "未整改")),
     )
     entries = concat(
-        "[",
-        _json_escaped(large_text(shown["id"])),
-        ', "',
+        '["',
+        large_text(shown["id"]),  # an id is letters, digits and "-" (the reader holds it to the grammar)
+        '", "',
         large_text(iso_dates(shown["date"])),
         '", "',
         state,
@@ -139,7 +138,9 @@ def open_site_shards(rows, today: date) -> dict[str, str]:
     members = concat(_json_escaped(large_text(list(keys))), ": [", pc.cast(pa.array(counts), pa.large_string()), ", [",
                    per_key, "]]")  # fmt: skip
     shard_of = np.array([_shard_number(key) for key in keys], dtype=np.int64)
-    return dict(zip(shard_names, joined_per(members, shard_of, SHARDS, ",").to_pylist(), strict=True))
+    files = concat('{"sites": {', joined_per(members, shard_of, SHARDS, ","), "}}")
+    data, offsets = utf8_of(files)  # as bytes, never as Python text (a CJK str takes 2-4 bytes a character)
+    return {name: data[offsets[n] : offsets[n + 1]].tobytes() for n, name in enumerate(shard_names)}
 
 
 def _json_escaped(values):
