@@ -92,7 +92,7 @@ def import_(app: App, file: str, encoding: str | None, group: str | None) -> Non
 @pass_app
 def form(app: App, group: str, date_text: str | None, output: str | None) -> None:
     """空白的暗访检查日报表（附件2，.xlsx），供在 Excel 或纸上填写后用 anfang import 导入。"""
-    from anfang.forms import blank_form
+    from anfang.render.form_excel import blank_form
 
     number, day = app.group(group), app.date(date_text)
     name = f"暗访检查日报表-{app.config.group(number).name}-{day.isoformat()}-空白.xlsx"
