@@ -156,7 +156,10 @@ def test_a_csv_import_loads_no_spreadsheet_library(empty, tmp_path):
     from tests.test_log import loaded_by
 
     path = tmp_path / "in.csv"
-    path.write_text("组别,日期,镇（街道）,行业领域,企业（场所）名称\n1,3月27日,魏塘街道,消防,嘉善某超市\n", encoding="utf-8")
+    path.write_text(
+        "组别,日期,镇（街道）,行业领域,企业（场所）名称\n1,3月27日,魏塘街道,消防,嘉善某超市\n",
+        encoding="utf-8",
+    )
     assert loaded_by(empty, "import", str(path), watched=("openpyxl", "jinja2")) == (0, [])
     assert invoke(empty, "list", "--format", "csv").stdout.count("嘉善某超市") == 1
 

@@ -130,7 +130,7 @@ def _flags(result) -> np.ndarray:
     return pc.fill_null(result, False).to_numpy(zero_copy_only=False)
 
 
-def _is(texts, *values: str) -> np.ndarray:
+def one_of(texts, *values: str) -> np.ndarray:
     """For each text: is it one of `values`?"""
     if not _is_arrow(texts):
         return np.isin(texts, values)
@@ -140,9 +140,9 @@ def _is(texts, *values: str) -> np.ndarray:
     return _flags(pc.is_in(texts, value_set=pa.array(values, texts.type)))
 
 
-def _filled(texts) -> np.ndarray:
+def filled(texts) -> np.ndarray:
     """For each text: is it not empty?"""
-    return ~_is(texts, "")
+    return ~one_of(texts, "")
 
 
 def _up_to(texts, last: str) -> np.ndarray:
@@ -361,13 +361,13 @@ def state_columns(columns: Columns, as_of: date) -> Columns:
     day_text = as_of.isoformat()  # ISO dates order as text: no parsing to filter
     kinds = columns["kind"]
     dated = _up_to(columns["date"], day_text)
-    is_event = _is(kinds, RECTIFY, HANDOVER, DEADLINE, VERIFY) & dated
+    is_event = one_of(kinds, RECTIFY, HANDOVER, DEADLINE, VERIFY) & dated
     events = pick(
         columns, is_event, ["ref_code", "kind", "date", "handover", "deadline", "fields", *ORDER[1:]]
     )
     amends = amendment_columns(columns)
-    candidates = _is(kinds, VISIT, FINDING) & dated
-    void_codes = columns["ref_code"][_is(kinds, VOID)]
+    candidates = one_of(kinds, VISIT, FINDING) & dated
+    void_codes = columns["ref_code"][one_of(kinds, VOID)]
     if len(void_codes):
         candidates[candidates] = ~_Changes(columns["id_code"][candidates]).holds(void_codes)
     obs = pick(columns, candidates, STATE_COLUMNS)
@@ -375,25 +375,25 @@ def state_columns(columns: Columns, as_of: date) -> Columns:
     ids = _Changes(obs["id_code"])
     obs["date"] = days_of(obs["date"])
     _apply_amendments(obs, ids, amends, [n for n in AMENDABLE if n in STATE_COLUMNS])
-    steps = _is(events["kind"], RECTIFY, VERIFY)
+    steps = one_of(events["kind"], RECTIFY, VERIFY)
     _rectification(obs, ids, pick(events, steps, list(events)))
     # only handovers and deadline moves need the exact event order (the last one wins)
     events = _sorted(pick(events, ~steps, list(events)), ORDER)
-    obs["handover_date"] = np.where(_filled(obs["handover"]), obs["date"], NAT)
-    handed = _is(events["kind"], HANDOVER)
+    obs["handover_date"] = np.where(filled(obs["handover"]), obs["date"], NAT)
+    handed = one_of(events["kind"], HANDOVER)
     handed_codes = events["ref_code"][handed]
     obs["handover"] = ids.override(obs["handover"], handed_codes, _where(events["handover"], handed))
     obs["handover_date"] = ids.override(
         obs["handover_date"], handed_codes, days_of(_where(events["date"], handed))
     )
-    moves = ~handed | _filled(events["deadline"])  # a deadline move, or a handover that sets one
+    moves = ~handed | filled(events["deadline"])  # a deadline move, or a handover that sets one
     obs["deadline"] = days_of(
         ids.override(obs["deadline"], events["ref_code"][moves], _where(events["deadline"], moves))
     )
     obs["group"] = _integers(obs["group"])
-    obs["major"] = _is(obs["major"], "是")
-    obs["evidence"] = _is(obs["evidence"], "是")
-    obs["is_finding"] = _is(obs["kind"], FINDING)
+    obs["major"] = one_of(obs["major"], "是")
+    obs["evidence"] = one_of(obs["evidence"], "是")
+    obs["is_finding"] = one_of(obs["kind"], FINDING)
     obs["site_key"] = _site_keys(obs["site"])
     return obs
 
@@ -419,7 +419,7 @@ def _rectification(obs: Columns, ids: _Changes, steps: Columns) -> None:
     if not _length(steps):
         return
     codes = steps["ref_code"]
-    checked_codes = distinct(codes[_is(steps["kind"], VERIFY)])
+    checked_codes = distinct(codes[one_of(steps["kind"], VERIFY)])
     checked = np.isin(codes, checked_codes)
     plain = _earliest(_where(steps["date"], ~checked), codes[~checked])
     obs["rectified"] = ids.override(obs["rectified"], *plain, only_missing=True)
@@ -427,7 +427,7 @@ def _rectification(obs: Columns, ids: _Changes, steps: Columns) -> None:
         return
     steps = _sorted(pick(steps, checked, list(steps)), ORDER)
     code, position = steps["ref_code"], np.arange(len(steps["ref_code"]))
-    failed = _is(steps["fields"], FAIL)
+    failed = one_of(steps["fields"], FAIL)
     last_fail = np.full(ids.size + 1, -1, dtype=np.int64)
     np.maximum.at(last_fail, np.minimum(code[failed], ids.size), position[failed])
     last_fail[ids.size] = -1  # a change of no observation
@@ -438,13 +438,13 @@ def _rectification(obs: Columns, ids: _Changes, steps: Columns) -> None:
     on_the_spot[ids.obs[still_rectified]] = True  # still rectified at the visit
     slot = np.minimum(code, ids.size)
     after = position > last_fail[slot]
-    fix = after & _is(steps["kind"], RECTIFY)
+    fix = after & one_of(steps["kind"], RECTIFY)
     dates = steps["date"]
     obs["rectified"] = ids.override(
         obs["rectified"], *_earliest(_where(dates, fix), code[fix]), only_missing=True
     )
     # a passed 复查 counts after the rectification it verifies (one at the visit comes first of all)
-    passes = after & _is(steps["kind"], VERIFY) & _is(steps["fields"], PASS)
+    passes = after & one_of(steps["kind"], VERIFY) & one_of(steps["fields"], PASS)
     if not passes.any():
         return
     fixed_at = np.full(ids.size + 1, np.inf)
@@ -458,7 +458,7 @@ def _rectification(obs: Columns, ids: _Changes, steps: Columns) -> None:
 def amendment_columns(columns: Columns) -> Columns:
     """The amendment records, with the columns corrections need (the rows first would copy every
     column of them)."""
-    return pick(columns, _is(columns["kind"], AMEND), ["ref_code", "fields", *ORDER, *AMENDABLE])
+    return pick(columns, one_of(columns["kind"], AMEND), ["ref_code", "fields", *ORDER, *AMENDABLE])
 
 
 def _apply_amendments(obs: Columns, ids: _Changes, amends: Columns, names: list[str]) -> None:

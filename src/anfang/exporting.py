@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from anfang.arrowtext import large_text
+from anfang.arrowtext import joined_per, large_text
 from anfang.config import Config
 from anfang.engine import (
     ORDER,
@@ -25,7 +25,9 @@ from anfang.engine import (
     as_list,
     columns_of,
     details_columns,
+    filled,
     occurrence,
+    one_of,
     order_of,
     pick,
     state_columns,
@@ -125,14 +127,11 @@ class _Steps:
         """`rows`: the export's state rows (row, id_code, is_finding), in the export's order."""
         size = int(max(columns["id_code"].max(initial=-1), columns["ref_code"].max(initial=-1))) + 1
         codes = rows["id_code"]
-        last = occurrence(
-            np.where(rows["is_finding"], codes, size), size, last=True
-        )  # an id's last finding row
+        # each id's last finding row among the export's rows
+        last = occurrence(np.where(rows["is_finding"], codes, size), size, last=True)
         own = pick(columns, rows["row"][last[last >= 0]], ["date", "handover", "deadline", "rectified"])
         own_code = np.flatnonzero(last >= 0)
-        handed = pc.not_equal(own["handover"], "").to_numpy(zero_copy_only=False)
-        moved = pc.not_equal(own["deadline"], "").to_numpy(zero_copy_only=False)
-        done = pc.not_equal(own["rectified"], "").to_numpy(zero_copy_only=False)
+        handed, moved, done = (filled(own[name]) for name in ("handover", "deadline", "rectified"))
         handed_kind = pc.if_else(handed, large_text("handover"), large_text("deadline"))
         parts = [  # (whose, rank among its steps, distinct-step keys), one kind of step at a time
             (own_code[handed | moved], 0,
@@ -140,15 +139,17 @@ class _Steps:
             (own_code[done], 1, _keys(done, own["date"], "rectify", "", "", "")),
         ]  # fmt: skip
         del own
-        is_step = pc.is_in(columns["kind"], value_set=pa.array(_STEP_KINDS)).to_numpy(zero_copy_only=False)
-        events = pick(columns, np.flatnonzero(is_step), ["ref_code", "kind", "date", "handover", "deadline",
-                                                         "reason", "fields", *ORDER[1:]])  # fmt: skip
+        is_step = np.flatnonzero(one_of(columns["kind"], *_STEP_KINDS))
+        events = pick(
+            columns,
+            is_step,
+            ["ref_code", "kind", "date", "handover", "deadline", "reason", "fields", *ORDER[1:]],
+        )
         events = _reordered(events, order_of(events, ORDER), list(events))
         ref = events["ref_code"]
         mine = last[np.minimum(ref, size)] >= 0  # steps of the export's findings only
-        verdict = pc.if_else(
-            pc.equal(events["kind"], "verify"), events["fields"], events["kind"]
-        )  # 复查: pass/fail
+        # a 复查's kind of step is its verdict (pass/fail)
+        verdict = pc.if_else(one_of(events["kind"], "verify"), events["fields"], events["kind"])
         parts.append((ref[mine], 2 + np.flatnonzero(mine),
                       _keys(mine, events["date"], verdict, events["handover"], events["deadline"], events["reason"])))  # fmt: skip
         del events
@@ -166,13 +167,11 @@ class _Steps:
     def texts(self, part: slice):
         """整改过程 of the export rows `part`: each row's steps joined."""
         codes = self.codes[part]
-        starts, ends = self.first[codes], self.first[codes + 1]
-        counts = ends - starts
+        starts, counts = self.first[codes], self.first[codes + 1] - self.first[codes]
         offsets = np.concatenate([[0], np.cumsum(counts)])
-        steps = np.repeat(starts - offsets[:-1], counts) + np.arange(offsets[-1])
-        items = self.texts_of.take(pa.array(self.step[steps]))
-        lists = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), items)
-        return pc.binary_join(lists, large_text(STEP_SEPARATOR))
+        steps = np.repeat(starts - offsets[:-1], counts) + np.arange(offsets[-1])  # each row's, in order
+        row_of = np.repeat(np.arange(len(codes)), counts)
+        return joined_per(self.texts_of.take(pa.array(self.step[steps])), row_of, len(codes), STEP_SEPARATOR)
 
 
 def _keys(kept: np.ndarray, *fields):
