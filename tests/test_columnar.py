@@ -182,3 +182,83 @@ def test_texts_keep_32_bit_offsets_from_the_cache_to_the_frame(tmp_path):
     assert {str(frame[c].dtype) for c in ("id", "kind", "hazard", "source")} == {"string[pyarrow]"}
     tables = [ipc.open_file(str(path)).read_all() for path in sorted(cache.glob("*.arrow"))]
     assert tables and all(t.schema.field("hazard").type == pa.string() for t in tables)
+
+
+KEY_CASES = {  # text -> does the packing cover it (else the texts are hashed)
+    "G1-20200325-001": True, "G1-20200325-01": True, "G1-20200325-1": True, "G1-20200325-0001": True,
+    "G9-20200325-B001": True, "G9-20200325-W0-001": True, "G9-20200325-W7-001": True,
+    "G99-20991231-W99-999999999": True, "G10-20000101-000000000": True,
+    "G09-20200325-001": False, "G0-20200325-001": False, "G1-19991231-001": False,
+    "G1-21000101-001": False, "G1-20201301-001": False, "G1-20200132-001": False,
+    "G1-20200300-001": False, "G1-20200325-W00-001": False, "G1-20200325-W07-001": False,
+}  # fmt: skip
+
+
+def test_id_keys_pack_the_ids_anfang_writes_and_mark_the_others():
+    import pyarrow as pa
+
+    from anfang.columnar import NO_REF, UNCOMMON, id_keys
+
+    texts = ["", *KEY_CASES]
+    keys = id_keys(pa.array(texts, pa.string())).tolist()
+    assert keys[0] == NO_REF
+    assert [k != UNCOMMON for k in keys[1:]] == list(KEY_CASES.values())
+    covered = [k for k in keys[1:] if k >= 0]
+    assert len(set(covered)) == len(covered)  # zero padding and the writer tag tell texts apart
+    assert keys[texts.index("G99-20991231-W99-999999999")] < 2**63 - 1
+
+
+def test_id_keys_equal_exactly_when_the_texts_are_equal():
+    """Random ids of the grammar (every width of group, writer and sequence, leading zeros, dates
+    in and out of the packed range): two keys the packing gives are equal only for equal texts."""
+    import pyarrow as pa
+
+    from anfang.columnar import UNCOMMON, id_keys
+    from anfang.model import RECORD_ID
+
+    rng = random.Random(5)
+    digits = lambda n: "".join(rng.choice("0123456789") for _ in range(n))  # noqa: E731
+    texts = []
+    for _ in range(20000):
+        tag = rng.choice(["", "B", f"W{digits(rng.randint(1, 2))}-"])
+        day = rng.choice([digits(8), f"20{digits(2)}{rng.randint(1, 12):02d}{rng.randint(1, 31):02d}"])
+        texts.append(f"G{digits(rng.randint(1, 2))}-{day}-{tag}{digits(rng.randint(1, 9))}")
+    texts += texts[:3000]  # repeats
+    assert all(RECORD_ID.match(t) for t in texts)
+    keys = id_keys(pa.array(texts, pa.string())).tolist()
+    by_key: dict[int, set[str]] = {}
+    for text, key in zip(texts, keys, strict=True):
+        if key != UNCOMMON:
+            by_key.setdefault(key, set()).add(text)
+    assert all(len(group) == 1 for group in by_key.values())
+    assert 8000 < len(by_key) < 20000  # most are packed; the rest hashed
+
+
+@pytest.mark.parametrize("uncommon", [False, True])
+def test_codes_from_keys_equal_codes_from_hashing(tmp_path, monkeypatch, uncommon):
+    """The frame's id_code/ref_code: equal texts, equal codes, the ids' codes dense from 0 and
+    a ref to no id after them; from keys, or (a log holding an id the keys do not cover, which a
+    hand-edited or foreign log can) from hashing the texts, with the same partition."""
+    ws = init_workspace(tmp_path / "ws").root
+    random_history(ws, 11)
+    add(ws, 2, "rectify", date(2020, 3, 27), ref="G2-20200301-999")  # a ref to no record
+    if uncommon:
+        append(ws / "logs" / "group-1.csv", lambda seq: Record(id="G01-20200326-001", kind="visit", group=1,
+               date=date(2020, 3, 26), **blank(site="零一厂")))  # fmt: skip
+    from anfang import columnar
+
+    hashed = []
+    monkeypatch.setattr(
+        columnar, "_hashed_codes", lambda table, real=columnar._hashed_codes: hashed.append(1) or real(table)
+    )
+    frame, problems = read_frame(ws / "logs", ws, ws / ".anfang" / "frames")
+    assert problems == [] and len(hashed) == uncommon
+    id_texts, ref_texts = frame["id"].tolist(), frame["ref"].tolist()
+    id_codes, ref_codes = frame["id_code"].to_numpy(), frame["ref_code"].to_numpy()
+    code_of = {}
+    for text, code in zip(id_texts + ref_texts, [*id_codes, *ref_codes], strict=True):
+        assert code_of.setdefault(text, code) == code  # equal texts, equal codes
+    assert len(set(code_of.values())) == len(code_of)  # different texts, different codes
+    assert sorted(set(id_codes)) == list(range(len(set(id_texts))))
+    assert code_of["G2-20200301-999"] >= len(set(id_texts)) and code_of[""] >= len(set(id_texts))
+    assert ("G01-20200326-001" in code_of) is uncommon

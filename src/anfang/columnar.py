@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from anfang.engine import distinct
 from anfang.errors import Problem
 from anfang.framecache import FrameCache
 from anfang.model import KINDS, LOG_DATE_COLUMNS, Record
@@ -122,13 +123,72 @@ def _checked_lines(data: memoryview, label: str, first_line: int) -> pa.Table | 
         return None
     table = _clean_text(table.drop_columns(["crc"]))
     table = table.append_column("source", pa.array([label] * table.num_rows, pa.string()))
-    return table.append_column("line", pa.array(np.arange(first_line, first_line + table.num_rows)))
+    return _with_keys(
+        table.append_column("line", pa.array(np.arange(first_line, first_line + table.num_rows)))
+    )
 
 
 def _empty_table() -> pa.Table:
     fields = [pa.field(c, TEXT_TYPE) for c in FIELDS]
     fields += [pa.field("source", pa.string()), pa.field("line", pa.int64())]
+    fields += [pa.field(name, pa.int64()) for name in KEY_COLUMNS]
     return pa.schema(fields).empty_table()
+
+
+# -- id keys: every id and ref as an integer, computed once per line and remembered with it ------
+
+KEY_COLUMNS = ["id_key", "ref_key"]
+NO_REF = -1  # the key of an empty ref
+UNCOMMON = -2  # an id the packing does not cover (the reads then hash the texts instead)
+# The ids anfang writes (recording.new_id): G{group}-{YYYYMMDD}-{B | W{n}- | }{sequence, 3+ digits}.
+# Packed into one integer, different texts giving different integers: a group without a leading
+# zero, a date of 2000..2099 (month 1..12, day 1..31: not checked to exist, only packed), a writer
+# without a leading zero, and the sequence with its number of digits (zero padding is part of the text).
+_KEY_PATTERN = (
+    r"^G(?P<g>[1-9]\d?)-20(?P<y>\d\d)(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])-"
+    r"(?P<v>B|W(?:[1-9]\d?|0)-|)(?P<s>\d{1,9})$"
+)
+# each part's count of values: group 100, day 100*12*31, variant 1+1+100, sequence 10**9 * 9 widths
+_DAYS, _VARIANTS, _SEQUENCES = 100 * 12 * 31, 102, 9 * 10**9
+
+
+def _with_keys(table: pa.Table) -> pa.Table:
+    for name, column in zip(KEY_COLUMNS, ("id", "ref"), strict=True):
+        table = table.append_column(name, pa.array(id_keys(table[column]), pa.int64()))
+    return table
+
+
+def id_keys(texts) -> np.ndarray:
+    """For each id text: its packed integer (_KEY_PATTERN), NO_REF for "", UNCOMMON otherwise.
+    Equal keys >= 0 are equal texts: the reads code ids by sorting integers, not hashing texts."""
+    texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    keys = np.full(len(texts), NO_REF, dtype=np.int64)
+    filled = pc.not_equal(texts, "").to_numpy(zero_copy_only=False)
+    if not filled.any():
+        return keys
+    parts = pc.extract_regex(texts.filter(pa.array(filled)), _KEY_PATTERN)
+    packed = parts.is_valid().to_numpy(zero_copy_only=False)
+
+    def number(name: str, default: str = "0") -> np.ndarray:
+        field = pc.fill_null(pc.struct_field(parts, name), default)
+        return pc.cast(pc.if_else(pc.equal(field, ""), default, field), pa.int64()).to_numpy()
+
+    sequence = pc.fill_null(pc.struct_field(parts, "s"), "0")
+    width = pc.utf8_length(sequence).to_numpy(zero_copy_only=False).astype(np.int64)
+    variant = pc.fill_null(pc.struct_field(parts, "v"), "")
+    writer = pc.utf8_slice_codeunits(variant, 1, -1)  # "W12-" -> "12"
+    writer = pc.cast(pc.if_else(pc.equal(writer, ""), "0", writer), pa.int64()).to_numpy()
+    kind = pc.utf8_slice_codeunits(variant, 0, 1)
+    variants = np.where(one_of_texts(kind, "B"), 1, np.where(one_of_texts(kind, "W"), 2 + writer, 0))
+    days = (number("y") * 12 + number("m", "1") - 1) * 31 + number("d", "1") - 1
+    serial = number("s") * 9 + width - 1
+    key = ((number("g", "1") * _DAYS + days) * _VARIANTS + variants) * _SEQUENCES + serial
+    keys[filled] = np.where(packed, key, UNCOMMON)
+    return keys
+
+
+def one_of_texts(texts, value: str) -> np.ndarray:
+    return pc.equal(texts, value).to_numpy(zero_copy_only=False)
 
 
 def _clean_text(table: pa.Table) -> pa.Table:
@@ -176,15 +236,51 @@ def _frame(table: pa.Table) -> pd.DataFrame:
     import pandas as pd
 
     # ArrowDtype keeps the texts as they are: pandas' own str dtype would copy every offset to 64 bits
-    frame = table.to_pandas(types_mapper={TEXT_TYPE: pd.ArrowDtype(TEXT_TYPE)}.get)
-    frame["id_code"], frame["ref_code"] = _codes(table)
+    codes = _codes(table)
+    frame = table.drop_columns(KEY_COLUMNS).to_pandas(types_mapper={TEXT_TYPE: pd.ArrowDtype(TEXT_TYPE)}.get)
+    frame["id_code"], frame["ref_code"] = codes
     return frame
 
 
 def _codes(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
     """Every id and ref as an integer code (`id_code`, `ref_code`: equal texts, equal codes, the
-    ids' codes dense from 0). One hash pass by arrow here; the engine and check then join changes
-    to records by numpy indexing, never by hashing a million texts again."""
+    ids' codes dense from 0); the engine and check join changes to records by numpy indexing,
+    never by hashing a million texts again. From the lines' packed keys (id_keys) by sorting
+    integers; if a line holds an id they do not cover, by one hash pass over the texts."""
+    ids = _numbers(table["id_key"])
+    refs = _numbers(table["ref_key"])
+    if len(ids) and ids.min() >= 0 and refs.min(initial=0) >= NO_REF:
+        return _codes_of_keys(ids, refs)
+    return _hashed_codes(table)
+
+
+def _numbers(column: pa.ChunkedArray) -> np.ndarray:
+    chunks = [chunk.to_numpy() for chunk in column.chunks if len(chunk)]
+    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
+
+
+def _codes_of_keys(ids: np.ndarray, refs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes from keys: an id's code is its key's rank among the distinct ids' keys; the empty
+    ref and refs to no id get codes after them, equal refs equal codes."""
+    order = np.argsort(ids, kind="stable")
+    ordered = ids[order]
+    first = np.concatenate(([True], ordered[1:] != ordered[:-1]))
+    known = ordered[first]
+    id_codes = np.empty(len(ids), dtype=np.int64)
+    id_codes[order] = np.cumsum(first) - 1
+    ref_codes = np.full(len(refs), len(known), dtype=np.int64)  # the empty ref's
+    filled = refs != NO_REF
+    given = refs[filled]
+    at = np.minimum(np.searchsorted(known, given), len(known) - 1)
+    found = known[at] == given
+    if not found.all():  # refs to records not in the logs
+        others = distinct(given[~found])
+        at = np.where(found, at, len(known) + 1 + np.searchsorted(others, given))
+    ref_codes[filled] = at
+    return id_codes, ref_codes
+
+
+def _hashed_codes(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
     texts = pa.chunked_array(table["id"].chunks + table["ref"].chunks, TEXT_TYPE)
     codes = np.zeros(0, dtype=np.int64)
     if len(texts):
@@ -251,4 +347,4 @@ def _records_table(records: list[Record]) -> pa.Table:
     columns = {name: pa.array([row[i] for row in rows], TEXT_TYPE) for i, name in enumerate(FIELDS)}
     columns["source"] = pa.array([r.source for r in records], pa.string())
     columns["line"] = pa.array([r.line for r in records], pa.int64())
-    return pa.table(columns)
+    return _with_keys(pa.table(columns))

@@ -526,8 +526,9 @@ def finding_state(records, record_id: str, as_of: date) -> Finding | None:
 
 def records_columns(records) -> Columns:
     """A few records (one finding's lines, an import's known ids) as the columns of
-    columnar.read_frame's frame, in numpy arrays: ids and refs coded as columnar._codes codes
-    them (equal texts, equal codes; the ids first, dense from 0)."""
+    columnar.read_frame's frame, in numpy arrays: ids and refs coded by the rule of columnar._codes
+    (equal texts, equal codes; the ids' codes dense from 0, then the other refs'), here in order
+    of first appearance."""
     from anfang.store import COLUMNS, record_values
 
     rows = [record_values(r) for r in records]
