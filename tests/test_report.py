@@ -277,3 +277,53 @@ def test_workspace_template_overrides_wording(demo):
         encoding="utf-8",
     )
     assert "对嘉善县魏塘街道、姚庄镇开展了暗访" in report(demo, "--date", "3-27", "--group", "3").stdout
+
+
+READ_COMMANDS = [  # every command that reads the store column-wise, in each of its formats
+    ["report", "--date", "2020-03-27", "--format", "json"], ["report", "--date", "2020-03-27", "--format", "md"],
+    ["report", "--date", "2020-03-27", "--format", "xlsx", "-o", "{out}/r.xlsx"],
+    ["report", "--date", "2020-03-27", "--format", "chat"], ["report", "--date", "2020-03-27", "--group", "2"],
+    ["summary", "--until", "2020-03-28", "--format", "json"], ["summary", "--until", "2020-03-28", "--format", "md"],
+    ["summary", "--until", "2020-03-28", "--format", "xlsx", "-o", "{out}/s.xlsx"],
+    ["overdue", "--date", "2020-04-20"], ["overdue", "--date", "2020-04-20", "--format", "md"],
+    ["overdue", "--date", "2020-04-20", "--format", "json"],
+    ["list", "--as-of", "2020-04-20"], ["list", "--format", "csv"], ["list", "--status", "closed", "--format", "json"],
+    ["notice", "--date", "2020-03-27"], ["notice", "--date", "2020-03-27", "--format", "xlsx", "-o", "{out}/n.xlsx"],
+    ["bulletin", "--until", "2020-03-28", "--format", "md"], ["bulletin", "--until", "2020-03-28", "-o", "{out}/b.docx"],
+    ["duban", "--date", "2020-04-20", "--format", "md"], ["duban", "--date", "2020-04-20", "-o", "{out}/d.docx"],
+    ["export"], ["export", "-o", "{out}/e.csv"], ["export", "--format", "xlsx", "-o", "{out}/e.xlsx"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("args", READ_COMMANDS, ids=lambda a: "-".join(a[:1] + a[2:5]))
+def test_column_commands_never_import_pandas(demo, tmp_path, args):
+    """The reports read the store as the engine's columns and never use pandas, which pyarrow
+    would otherwise import by itself (half a second of every run): kept out of the process
+    (arrowonly), and every format of every such command still works without it."""
+    from tests.test_log import loaded_by
+
+    args = [a.replace("{out}", str(tmp_path)) for a in args]
+    assert loaded_by(demo, *args, watched=("pandas", "pyarrow")) == (0, ["pyarrow"])
+
+
+def test_pandas_is_kept_out_only_of_the_anfang_program(demo):
+    """A script or test that runs a report in its own process (CliRunner) can still import pandas
+    afterwards; the program itself refuses it, and pyarrow then converts without it."""
+    import subprocess
+    import sys
+
+    assert report(demo, "--date", "2020-03-27", "--format", "json").exit_code == 0
+    code = (
+        "import sys\nfrom anfang import arrowonly\n"
+        "arrowonly.keep_pandas_out(); import pandas; print('script', 'ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout == "script ok\n"
+    code = (
+        "import sys\nfrom anfang import arrowonly\narrowonly.refusing_allowed(); arrowonly.keep_pandas_out()\n"
+        "import numpy as np, pyarrow as pa, pyarrow.compute as pc\n"
+        "print(pc.is_in(pa.array(['a', 'b']), value_set=pa.array(['b'])).to_numpy(zero_copy_only=False).tolist())\n"
+        "try:\n    import pandas\nexcept ModuleNotFoundError as e:\n    print('refused', e.name)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout == "[False, True]\nrefused pandas\n"

@@ -8,10 +8,21 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-import pandas as pd
+import numpy as np
 
 from anfang.config import Config
-from anfang.engine import Finding, distinct, findings_of, of_groups, sorted_by, state_as_of, visit_keys
+from anfang.engine import (
+    Columns,
+    Finding,
+    as_list,
+    distinct,
+    findings,
+    known_groups,
+    ordered,
+    rows_at,
+    state_columns,
+    visit_keys,
+)
 from anfang.errors import AnfangError
 from anfang.summary import Summary, Totals, build_summary
 
@@ -55,34 +66,33 @@ def _kinds(hazards, top: int = 3) -> tuple[tuple[str, int], ...]:
     return tuple(counted.most_common(top))
 
 
-def _counties(
-    found: pd.DataFrame, visits: pd.DataFrame, findings: list[Finding], until: date
-) -> tuple[CountyFigures, ...]:
+def _counties(state: Columns, listed: list[Finding], until: date) -> tuple[CountyFigures, ...]:
     result = []
-    for county in sorted(set(visits["county"])):
-        mine = found[found["county"] == county]
-        seen = visits[visits["county"] == county]
-        late = mine["rectified"].isna() & (mine["deadline"] < pd.Timestamp(until))
+    counties = np.array(as_list(state["county"]), dtype=object)
+    open_late = np.isnat(state["rectified"]) & (state["deadline"] < np.datetime64(until, "us"))
+    for county in sorted(set(counties.tolist())):
+        here = counties == county
+        mine = here & state["is_finding"]
         result.append(CountyFigures(
-            county=county, sites=len(distinct(visit_keys(seen))),
-            hazards=len(mine), major=int(mine["major"].sum()), rectified=int(mine["rectified"].notna().sum()),
-            overdue=int(late.sum()), kinds=_kinds(f.hazard for f in findings if f.county == county),
+            county=county, sites=len(distinct(visit_keys(rows_at(state, here)))),
+            hazards=int(mine.sum()), major=int((mine & state["major"]).sum()),
+            rectified=int((mine & ~np.isnat(state["rectified"])).sum()), overdue=int((mine & open_late).sum()),
+            kinds=_kinds(f.hazard for f in listed if f.county == county),
         ))  # fmt: skip
     return tuple(sorted(result, key=lambda c: (-c.hazards, c.county)))
 
 
-def build_bulletin(frame: pd.DataFrame, config: Config, until: date, number: int) -> Bulletin:
+def build_bulletin(store: Columns, config: Config, until: date, number: int) -> Bulletin:
+    """`store`: the logs' columns (columnar.read_columns)."""
     from anfang.overdue import overdue_findings
 
     numbers = [g.number for g in config.groups]
-    summary = build_summary(frame, config, until)
-    state = state_as_of(frame, until)
-    state = of_groups(state, numbers)
-    found = state[state["is_finding"]]
-    findings = findings_of(frame, sorted_by(found, ["date", "group", "id"]))
+    summary = build_summary(store, config, until)
+    state = known_groups(state_columns(store, until), numbers)
+    findings_ = findings(store, ordered(rows_at(state, state["is_finding"]), ["date", "group", "id"]))
     key = tuple(
         SectorFigures(
-            s.name, summary.sectors[s.name], _kinds(f.hazard for f in findings if f.sector == s.name)
+            s.name, summary.sectors[s.name], _kinds(f.hazard for f in findings_ if f.sector == s.name)
         )
         for s in config.key_sectors
     )
@@ -90,8 +100,8 @@ def build_bulletin(frame: pd.DataFrame, config: Config, until: date, number: int
     return Bulletin(
         number=number, until=until, config=config, summary=summary,
         days=max(0, (min(until, campaign.end) - campaign.start).days + 1),
-        counties=_counties(found, state, findings, until), key_sectors=key, typical=tuple(f for f in findings if f.major),
-        findings=tuple(findings), overdue=tuple(overdue_findings(frame, state, until, numbers)),
+        counties=_counties(state, findings_, until), key_sectors=key, typical=tuple(f for f in findings_ if f.major),
+        findings=tuple(findings_), overdue=tuple(overdue_findings(store, state, until, numbers)),
     )  # fmt: skip
 
 
@@ -107,12 +117,13 @@ class Letter:
     number: str  # 督办函编号: month, day and the county's place among that day's letters (40501)
 
 
-def build_letters(frame: pd.DataFrame, config: Config, day: date, county: str | None = None) -> list[Letter]:
-    """One letter per county with findings overdue on `day` (or only `county`)."""
+def build_letters(store: Columns, config: Config, day: date, county: str | None = None) -> list[Letter]:
+    """One letter per county with findings overdue on `day` (or only `county`); `store`: the
+    logs' columns (columnar.read_columns)."""
     from anfang.overdue import overdue_findings
 
     numbers = [g.number for g in config.groups]
-    late = overdue_findings(frame, state_as_of(frame, day), day, numbers)
+    late = overdue_findings(store, state_columns(store, day), day, numbers)
     by_county: dict[str, list[Finding]] = {}
     for f in late:
         by_county.setdefault(f.county, []).append(f)

@@ -219,11 +219,11 @@ def notice_missing_groups(data: CheckInput) -> list[Problem]:
 
 
 def notice_days_on_site(data: CheckInput) -> list[Problem]:
-    from anfang.engine import days_on_site
+    from anfang.engine import columns_of, days_on_site
 
     campaign = data.config.campaign
     required = campaign.min_days_on_site
-    days = days_on_site(data.state(data.day), campaign.start, campaign.end)
+    days = days_on_site(columns_of(data.state(data.day), ["date", "group"]), campaign.start, campaign.end)
     last = min(data.day, campaign.end)
     remaining = max(0, (campaign.end - data.day).days)
     problems = []

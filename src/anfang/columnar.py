@@ -203,6 +203,19 @@ def _clean_text(table: pa.Table) -> pa.Table:
     return table
 
 
+def read_columns(
+    logs_dir: Path, label_root: Path | None = None, cache_dir: Path | None = None
+) -> tuple[dict, list[Problem]]:
+    """read_frame's records as the engine's columns (engine.Columns: texts as arrow arrays, the
+    numbers as numpy), without pandas."""
+    table, problems = _read_table(logs_dir, label_root, cache_dir)
+    codes = _codes(table)
+    columns = {name: table[name] for name in table.column_names if name not in KEY_COLUMNS}
+    columns["line"] = _numbers(table["line"])
+    columns["id_code"], columns["ref_code"] = codes
+    return columns, problems
+
+
 def read_frame(
     logs_dir: Path, label_root: Path | None = None, cache_dir: Path | None = None
 ) -> tuple[pd.DataFrame, list[Problem]]:
@@ -210,6 +223,13 @@ def read_frame(
     and the problems of the lines that are not records. Falls back to the reference reader for
     a file that is not plain UTF-8 with LF line ends, or has a line it does not accept.
     `cache_dir` (a workspace's .anfang/frames): remember what was checked (framecache)."""
+    table, problems = _read_table(logs_dir, label_root, cache_dir)
+    return _frame(table), problems
+
+
+def _read_table(
+    logs_dir: Path, label_root: Path | None, cache_dir: Path | None
+) -> tuple[pa.Table, list[Problem]]:
     cache = FrameCache(cache_dir) if cache_dir else None
 
     def one_log(index: int) -> tuple[pa.Table, list[Problem]]:
@@ -228,7 +248,7 @@ def read_frame(
         results = list(pool.map(one_log, range(len(files))))  # in the logs' order, whatever finishes first
     tables = [table for table, _ in results] or [_empty_table()]
     # arrow concatenation keeps the files' buffers as chunks: no copy of the whole store
-    return _frame(pa.concat_tables(tables)), [p for _, problems in results for p in problems]
+    return pa.concat_tables(tables), [p for _, problems in results for p in problems]
 
 
 def _frame(table: pa.Table) -> pd.DataFrame:

@@ -542,6 +542,61 @@ def records_columns(records) -> Columns:
     return columns
 
 
+# -- queries on columns: what the reports select, count and list -------------------------------
+
+
+def rows_at(columns: Columns, rows: np.ndarray) -> Columns:
+    """Every column at `rows` (a boolean mask, or positions in any order)."""
+    return pick(columns, rows, list(columns))
+
+
+def ordered(rows: Columns, names: list[str]) -> Columns:
+    """The rows sorted by `names` (order_of: stable, missing values last)."""
+    return _sorted(rows, names)
+
+
+def _of_groups(groups: np.ndarray, numbers) -> np.ndarray:
+    return np.isin(groups, list(numbers))
+
+
+def known_groups(state: Columns, numbers) -> Columns:
+    """The state rows of the groups `numbers`: records of a group groups.yaml does not know are
+    left out of every output (anfang check names them). The same columns, not a copy of a
+    million rows, when every row is of those groups."""
+    keep = _of_groups(state["group"], numbers)
+    return state if keep.all() else rows_at(state, keep)
+
+
+def findings(columns: Columns, rows: Columns, amends: Columns | None = None) -> list[Finding]:
+    """Finding values for the chosen state rows of `columns` (the store's), with their texts;
+    `amends`: amendment_columns(columns), for callers that fetch details several times."""
+    return as_findings(
+        details_columns(columns, rows, amendment_columns(columns) if amends is None else amends)
+    )
+
+
+def visit_keys(rows: Columns) -> np.ndarray:
+    """One integer per site visit of state rows: the same site (folded name) on the same day by the
+    same group counts once (Finding.site_key), as a number so visits are counted without hashing
+    rows. Injective: groups are below 1000 and site keys below their count."""
+    if not _length(rows):
+        return np.zeros(0, dtype=np.int64)
+    day = rows["date"].astype("datetime64[D]").astype(np.int64)
+    sites = rows["site_key"].astype(np.int64)
+    return (day * 1000 + rows["group"]) * (int(sites.max()) + 1) + sites
+
+
+def days_on_site(state: Columns, start: date, end: date) -> dict[int, int]:
+    """暗访天数 per group: distinct visit dates within the campaign (start..end); a record dated
+    outside it is still counted as a visit, but not as a day on site (the same rule as check)."""
+    dates = state["date"]
+    inside = (dates >= np.datetime64(start, "us")) & (dates <= np.datetime64(end, "us"))
+    day = dates[inside].astype("datetime64[D]").astype(np.int64)
+    pairs = distinct(state["group"][inside].astype(np.int64) * 1_000_000 + (day - day.min(initial=0)))
+    groups, counts = np.unique(pairs // 1_000_000, return_counts=True)  # a few groups
+    return dict(zip(groups.tolist(), counts.tolist(), strict=True))
+
+
 # -- frames: what the reports hand in and get back ----------------------------------------------
 
 
@@ -630,29 +685,7 @@ def iso_dates(values: pd.Series) -> list[str]:
     return texts[codes].tolist()
 
 
-def visit_keys(rows: pd.DataFrame) -> np.ndarray:
-    """One integer per site visit of state rows: the same site (folded name) on the same day by the
-    same group counts once (Finding.site_key), as a number so visits are counted without hashing
-    rows. Injective: groups are below 1000 and site keys below their count."""
-    if not len(rows):
-        return np.zeros(0, dtype=np.int64)
-    day = rows["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    sites = rows["site_key"].to_numpy().astype(np.int64)
-    return (day * 1000 + rows["group"].to_numpy()) * (int(sites.max()) + 1) + sites
-
-
 def of_groups(state: pd.DataFrame, numbers) -> pd.DataFrame:
-    """The state rows of the groups `numbers`: records of a group groups.yaml does not know are
-    left out of every output (anfang check names them). The same frame, not a copy of a million
-    rows, when every row is of those groups."""
-    keep = state["group"].isin(list(numbers)).to_numpy()
+    """known_groups for a frame."""
+    keep = _of_groups(np.asarray(state["group"]), numbers)
     return state if keep.all() else state[keep]
-
-
-def days_on_site(state: pd.DataFrame, start: date, end: date) -> pd.Series:
-    """暗访天数 per group: distinct visit dates within the campaign (start..end); a record dated
-    outside it is still counted as a visit, but not as a day on site (the same rule as check)."""
-    inside = state[
-        (state["date"] >= np.datetime64(start, "us")) & (state["date"] <= np.datetime64(end, "us"))
-    ]
-    return inside.groupby("group")["date"].nunique()

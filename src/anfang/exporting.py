@@ -23,7 +23,6 @@ from anfang.engine import (
     amendment_columns,
     as_dates,
     as_list,
-    columns_of,
     details_columns,
     filled,
     occurrence,
@@ -45,12 +44,12 @@ _STEP_KINDS = ("handover", "deadline", "rectify", "verify")
 _STEP_FIELD = "\x1f"  # between a step's fields in its key: never in stored text
 
 
-def export_chunks(frame, config: Config) -> Iterator[Columns]:
+def export_chunks(store: Columns, config: Config) -> Iterator[Columns]:
     """EXPORT_COLUMNS of the export's rows, EXPORT_CHUNK rows at a time: texts as arrow arrays,
-    dates as datetime64 (NaT for none). The caller may drop its own reference to `frame`: once the
-    first chunk is made, nothing here holds it."""
-    columns = columns_of(frame)
-    del frame  # the store is let go once the rows' texts are taken from it
+    dates as datetime64 (NaT for none). `store`: the logs' columns (columnar.read_columns); the
+    caller may drop its own reference to it: once the first chunk is made, nothing here holds it."""
+    columns = store
+    del store  # the store is let go once the rows' texts are taken from it
     rows = _ordered_state(columns, [g.number for g in config.groups])
     steps = _Steps(columns, rows)
     texts = details_columns(columns, {n: rows[n] for n in ("id_code", "row")}, amendment_columns(columns),
@@ -98,17 +97,17 @@ def _reordered(columns: Columns, order: np.ndarray, names: list[str]) -> Columns
     return {name: take(columns.pop(name), order) for name in names}
 
 
-def export_rows(frame, config: Config) -> Iterator[dict]:
+def export_rows(store: Columns, config: Config) -> Iterator[dict]:
     """The export's rows as dicts (dates as date objects, None for none)."""
-    for chunk in export_chunks(frame, config):
+    for chunk in export_chunks(store, config):
         values = [as_dates(chunk[c]) if c in DATE_COLUMNS else as_list(chunk[c]) for c in EXPORT_COLUMNS]
         yield from (dict(zip(EXPORT_COLUMNS, row, strict=True)) for row in zip(*values, strict=True))
 
 
-def export_csv_chunks(frame, config: Config) -> Iterator[list]:
+def export_csv_chunks(store: Columns, config: Config) -> Iterator[list]:
     """The export CSV's cells a chunk at a time (arrow text arrays in EXPORT_COLUMNS' order, ISO
     dates, "" for none); text is made safe for spreadsheets by the caller (tables.csv_columns)."""
-    for chunk in export_chunks(frame, config):
+    for chunk in export_chunks(store, config):
         for name in DATE_COLUMNS:
             iso = pc.cast(pa.array(chunk[name].astype("datetime64[D]"), from_pandas=True), pa.large_string())
             chunk[name] = pc.fill_null(iso, "")

@@ -43,41 +43,43 @@ class Filters:
 STATUSES = ("open", "rectified", "closed", "overdue")
 
 
-def select_findings(frame, config: Config, f: Filters, visits: bool = False) -> list[Finding]:
+def select_findings(store, config: Config, f: Filters, visits: bool = False) -> list[Finding]:
     """Findings matching every filter, in date and id order; with `visits`, also the sites where
-    nothing was found (unless a filter only findings can meet is given). `frame`: the logs
-    (columnar.read_frame); records of groups groups.yaml does not know are left out."""
-    import pandas as pd
+    nothing was found (unless a filter only findings can meet is given). `store`: the logs'
+    columns (columnar.read_columns); records of groups groups.yaml does not know are left out."""
+    import numpy as np
 
-    from anfang.engine import findings_of, of_groups, sorted_by, state_as_of
+    from anfang.engine import findings, known_groups, one_of, ordered, rows_at, state_columns
 
-    state = of_groups(state_as_of(frame, f.as_of), [g.number for g in config.groups])
-    keep = pd.Series(True, index=state.index)
+    state = known_groups(state_columns(store, f.as_of), [g.number for g in config.groups])
+    day = lambda value: np.datetime64(value, "us")  # noqa: E731
+    dates, rectified, verified = state["date"], state["rectified"], state["verified"]
+    keep = np.ones(len(dates), dtype=bool)
     if not (visits and not (f.major or f.open or f.overdue or f.status)):
         keep &= state["is_finding"]
     if f.group:
         keep &= state["group"] == f.group
     if f.on:
-        keep &= state["date"] == pd.Timestamp(f.on)
+        keep &= dates == day(f.on)
     if f.since:
-        keep &= state["date"] >= pd.Timestamp(f.since)
+        keep &= dates >= day(f.since)
     if f.until:
-        keep &= state["date"] <= pd.Timestamp(f.until)
+        keep &= dates <= day(f.until)
     if f.sector:
-        keep &= state["sector"] == f.sector
+        keep &= one_of(state["sector"], f.sector)
     if f.major:
         keep &= state["major"]
     if f.open:
-        keep &= state["rectified"].isna()
+        keep &= np.isnat(rectified)
     if f.overdue or f.status == "overdue":
-        keep &= state["rectified"].isna() & (state["deadline"] < pd.Timestamp(f.as_of))
+        keep &= np.isnat(rectified) & (state["deadline"] < day(f.as_of))
     if f.status == "open":
-        keep &= state["rectified"].isna()
+        keep &= np.isnat(rectified)
     elif f.status == "rectified":
-        keep &= state["rectified"].notna() & state["verified"].isna()
+        keep &= ~np.isnat(rectified) & np.isnat(verified)
     elif f.status == "closed":
-        keep &= state["verified"].notna()
-    return findings_of(frame, sorted_by(state[keep], ["date", "group", "id"]))
+        keep &= ~np.isnat(verified)
+    return findings(store, ordered(rows_at(state, keep), ["date", "group", "id"]))
 
 
 def status_text(finding: Finding, as_of: date) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
+
 from anfang.config import Config
 from anfang.dates import month_day
-from anfang.engine import Finding, findings_of, of_groups, state_as_of
+from anfang.engine import Columns, Finding, as_dates, findings, known_groups, one_of, rows_at, state_columns
 from anfang.errors import AnfangError
 
 
@@ -19,16 +21,15 @@ class Notice:
     number: str  # 交办单编号: the day and the department's place among that day's, e.g. 20200327-03
 
 
-def build_notices(frame, config: Config, day: date, department: str | None = None) -> list[Notice]:
+def build_notices(store: Columns, config: Config, day: date, department: str | None = None) -> list[Notice]:
     """One notice per department that was handed hazards on `day` (or only `department`; a
     department that received nothing that day is an error naming the day's departments).
-    `frame`: the logs (columnar.read_frame); groups groups.yaml does not know are left out."""
-    import pandas as pd
-
+    `store`: the logs' columns (columnar.read_columns); groups groups.yaml does not know are left out."""
     known = [g.number for g in config.groups]
-    state = state_as_of(frame, day)
-    state = of_groups(state, known)
-    handed = findings_of(frame, state[state["is_finding"] & (state["handover_date"] == pd.Timestamp(day))])
+    state = known_groups(state_columns(store, day), known)
+    handed = findings(
+        store, rows_at(state, state["is_finding"] & (state["handover_date"] == np.datetime64(day, "us")))
+    )
     by_department: dict[str, list[Finding]] = {}
     for f in sorted(handed, key=lambda f: (f.group, f.id)):
         by_department.setdefault(f.handover, []).append(f)
@@ -42,9 +43,9 @@ def build_notices(frame, config: Config, day: date, department: str | None = Non
     if chosen:
         return chosen
     that_day = "、".join(n.department for n in notices) or "没有"
-    final = of_groups(state_as_of(frame, date.max), known)
-    final = final[final["is_finding"] & (final["handover"] == department)]
-    ever = sorted({d.date() for d in final["handover_date"].dropna()})
+    final = known_groups(state_columns(store, date.max), known)
+    handed_over = final["handover_date"][final["is_finding"] & one_of(final["handover"], department)]
+    ever = sorted({d for d in as_dates(handed_over) if d is not None})
     if ever:
         raise NothingHanded(
             f"{month_day(day)}没有交办给“{department}”的问题隐患（交办给它的日期：{'、'.join(month_day(d) for d in ever)}）；"

@@ -5,33 +5,32 @@ from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
+import numpy as np
 
-from anfang.engine import Finding, findings_of, sorted_by
-
-
-def overdue_findings(frame: pd.DataFrame, state: pd.DataFrame, as_of: date, groups: list[int],
-                     amends: pd.DataFrame | None = None) -> list[Finding]:  # fmt: skip
-    """Open findings of `groups` past 整改期限 on `as_of` in `state` (engine.state_as_of of
-    `frame`), oldest deadline first."""
-    late = state[
-        state["is_finding"]
-        & state["rectified"].isna()
-        & (state["deadline"] < pd.Timestamp(as_of))
-        & state["group"].isin(groups)
-    ]
-    return findings_of(frame, sorted_by(late, ["deadline", "date", "id"]), amends)
+from anfang.engine import Columns, Finding, findings, ordered, rows_at
 
 
-def awaiting_verification(frame: pd.DataFrame, state: pd.DataFrame, as_of: date, groups: list[int],
+def overdue_findings(store: Columns, state: Columns, as_of: date, groups: list[int],
+                     amends: Columns | None = None) -> list[Finding]:  # fmt: skip
+    """Open findings of `groups` past 整改期限 on `as_of` in `state` (engine.state_columns of
+    `store`), oldest deadline first."""
+    late = (
+        state["is_finding"] & np.isnat(state["rectified"]) & (state["deadline"] < np.datetime64(as_of, "us"))
+        & np.isin(state["group"], groups)
+    )  # fmt: skip
+    return findings(store, ordered(rows_at(state, late), ["deadline", "date", "id"]), amends)
+
+
+def awaiting_verification(store: Columns, state: Columns, as_of: date, groups: list[int],
                           days: int) -> list[Finding]:  # fmt: skip
     """Findings rectified more than `days` days before `as_of` and not verified yet (待复查超期),
     the longest waiting first."""
-    waiting = state[
-        state["is_finding"] & state["rectified"].notna() & state["verified"].isna()
-        & (state["rectified"] < pd.Timestamp(as_of) - pd.Timedelta(days=days)) & state["group"].isin(groups)
-    ]  # fmt: skip
-    return findings_of(frame, sorted_by(waiting, ["rectified", "date", "id"]))
+    waiting = (
+        state["is_finding"] & ~np.isnat(state["rectified"]) & np.isnat(state["verified"])
+        & (state["rectified"] < np.datetime64(as_of, "us") - np.timedelta64(days, "D"))
+        & np.isin(state["group"], groups)
+    )  # fmt: skip
+    return findings(store, ordered(rows_at(state, waiting), ["rectified", "date", "id"]))
 
 
 def verification_rows(findings: list[Finding], group_names: dict[int, str], as_of: date) -> list[list[str]]:

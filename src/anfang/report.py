@@ -12,13 +12,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import pandas as pd
+import numpy as np
 
 from anfang.config import Config, Group
-from anfang.engine import Finding, amendments, findings_of, of_groups, sorted_by, state_as_of
+from anfang.engine import (
+    Columns,
+    Finding,
+    amendment_columns,
+    as_list,
+    findings,
+    known_groups,
+    ordered,
+    rows_at,
+    state_columns,
+)
 from anfang.engine import days_on_site as days_on_site_of
 from anfang.overdue import overdue_findings
-from anfang.summary import totals_by
+from anfang.summary import group_positions, sector_positions, totals_by
 
 
 @dataclass(frozen=True)
@@ -90,20 +100,22 @@ class Report:
         return [f for g in self.groups for f in g.findings if f.major]
 
 
-def _places(today: pd.DataFrame) -> dict[int, tuple[tuple[str, tuple[str, ...]], ...]]:
+def _places(today: Columns) -> dict[int, tuple[tuple[str, tuple[str, ...]], ...]]:
     """Per group, the day's counties and their towns in the order they were recorded."""
     places: dict[int, dict[str, dict[str, None]]] = {}
-    rows = sorted_by(today, ["recorded_at", "id"])
-    for group, county, town in zip(rows["group"].tolist(), rows["county"].tolist(), rows["town"].tolist(),
+    rows = ordered(
+        {n: today[n] for n in ("recorded_at", "id", "group", "county", "town")}, ["recorded_at", "id"]
+    )
+    for group, county, town in zip(rows["group"].tolist(), as_list(rows["county"]), as_list(rows["town"]),
                                    strict=True):  # fmt: skip
         places.setdefault(group, {}).setdefault(county, {}).setdefault(town, None)
     return {g: tuple((county, tuple(towns)) for county, towns in by.items()) for g, by in places.items()}
 
 
-def _figures_by_group(rows: pd.DataFrame, numbers: list[int], day: date) -> dict[int, Figures]:
+def _figures_by_group(rows: Columns, numbers: list[int], day: date) -> dict[int, Figures]:
     """The form's figures per group: the summary's totals (sites are counted per day and summed,
     so the daily reports add up), without the overdue count the form does not print."""
-    totals = totals_by(rows, pd.Index(numbers).get_indexer(rows["group"]), len(numbers), day)
+    totals = totals_by(rows, group_positions(rows["group"], numbers), len(numbers), day)
     return {
         n: Figures(
             t.sites, t.hazards, t.major, t.rectified, t.handed_over, t.verified, t.awaiting_verification
@@ -112,18 +124,17 @@ def _figures_by_group(rows: pd.DataFrame, numbers: list[int], day: date) -> dict
     }
 
 
-def build_report(frame: pd.DataFrame, config: Config, day: date, groups: list[int] | None = None) -> Report:
-    """The report for `day` from the logs' frame (columnar.read_frame): every group, or `groups`."""
+def build_report(store: Columns, config: Config, day: date, groups: list[int] | None = None) -> Report:
+    """The report for `day` from the logs' columns (columnar.read_columns): every group, or `groups`."""
     numbers = groups or [g.number for g in config.groups]
-    state = state_as_of(frame, day)
-    amends = amendments(frame)
-    state = of_groups(state, numbers)
-    today = state[state["date"] == pd.Timestamp(day)]
+    amends = amendment_columns(store)
+    state = known_groups(state_columns(store, day), numbers)
+    today = rows_at(state, state["date"] == np.datetime64(day, "us"))
     daily, to_date = _figures_by_group(today, numbers, day), _figures_by_group(state, numbers, day)
     days_on_site = days_on_site_of(state, config.campaign.start, config.campaign.end)
-    found_today = sorted_by(today[today["is_finding"]], ["date", "recorded_at", "id"])
+    found_today = ordered(rows_at(today, today["is_finding"]), ["date", "recorded_at", "id"])
     by_group: dict[int, list[Finding]] = {n: [] for n in numbers}
-    for finding in findings_of(frame, found_today, amends):  # texts fetched once for every group
+    for finding in findings(store, found_today, amends):  # texts fetched once for every group
         by_group[finding.group].append(finding)
     reports = []
     places = _places(today)
@@ -138,11 +149,13 @@ def build_report(frame: pd.DataFrame, config: Config, day: date, groups: list[in
                 findings=tuple(by_group[number]),
             )
         )
-    overdue = tuple(overdue_findings(frame, state, day, numbers, amends))
-    found = state.loc[state["is_finding"], ["sector", "date"]]
-    by_sector = found.groupby("sector").size()
-    by_sector_today = found[found["date"] == pd.Timestamp(day)].groupby("sector").size()
-    sectors = tuple(
-        (s.name, int(by_sector_today.get(s.name, 0)), int(by_sector.get(s.name, 0))) for s in config.sectors
+    overdue = tuple(overdue_findings(store, state, day, numbers, amends))
+    names = [s.name for s in config.sectors]
+    found = state["is_finding"]
+    sector = sector_positions(state["sector"], names)
+    on_day = np.bincount(
+        sector[found & (sector >= 0) & (state["date"] == np.datetime64(day, "us"))], minlength=len(names)
     )
+    to_day = np.bincount(sector[found & (sector >= 0)], minlength=len(names))
+    sectors = tuple((name, int(a), int(b)) for name, a, b in zip(names, on_day, to_day, strict=True))
     return Report(day, config, tuple(reports), city=groups is None, overdue=overdue, sectors=sectors)

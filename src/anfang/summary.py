@@ -8,17 +8,19 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-import pandas as pd
 
 from anfang.config import Config
 from anfang.engine import (
+    Columns,
     Finding,
     days_on_site,
     distinct,
-    findings_of,
-    of_groups,
-    sorted_by,
-    state_as_of,
+    filled,
+    findings,
+    known_groups,
+    ordered,
+    rows_at,
+    state_columns,
     visit_keys,
 )
 
@@ -53,12 +55,12 @@ class Summary:
     major: tuple[Finding, ...]  # every major hazard up to the date, in its state then
 
 
-def totals_by(rows: pd.DataFrame, keys: np.ndarray, size: int, until: date) -> list[Totals]:
-    """Totals of the rows of each key 0..size-1 (a row whose key is -1 counts nowhere), in one
-    pass: a per-key filter of the whole state costs a second at a million findings."""
+def totals_by(rows: Columns, keys: np.ndarray, size: int, until: date) -> list[Totals]:
+    """Totals of the state rows of each key 0..size-1 (a row whose key is -1 counts nowhere), in
+    one pass: a per-key filter of the whole state costs a second at a million findings."""
     inside = keys >= 0
-    found = rows["is_finding"].to_numpy()
-    fixed, closed = rows["rectified"].notna().to_numpy(), rows["verified"].notna().to_numpy()
+    found = rows["is_finding"]
+    fixed, closed = ~np.isnat(rows["rectified"]), ~np.isnat(rows["verified"])
 
     def count(mask: np.ndarray) -> np.ndarray:
         return np.bincount(keys[inside & mask], minlength=size)
@@ -66,10 +68,10 @@ def totals_by(rows: pd.DataFrame, keys: np.ndarray, size: int, until: date) -> l
     columns = [
         sites_by(visit_keys(rows), keys, size),
         count(found),  # hazards
-        count(found & rows["major"].to_numpy()),
+        count(found & rows["major"]),
         count(found & fixed),  # rectified (closed ones included)
-        count(found & (rows["handover"] != "").to_numpy()),
-        count(found & ~fixed & (rows["deadline"] < pd.Timestamp(until)).to_numpy()),  # overdue
+        count(found & filled(rows["handover"])),
+        count(found & ~fixed & (rows["deadline"] < np.datetime64(until, "us"))),  # overdue
         count(found & closed),  # verified
         count(found & fixed & ~closed),  # awaiting verification
     ]
@@ -83,38 +85,48 @@ def sites_by(visits: np.ndarray, keys: np.ndarray, size: int) -> np.ndarray:
     return np.bincount(pairs % size, minlength=size)
 
 
-def build_summary(frame: pd.DataFrame, config: Config, until: date) -> Summary:
-    state = state_as_of(frame, until)
-    state = of_groups(state, [g.number for g in config.groups])
+def group_positions(groups: np.ndarray, numbers: list[int]) -> np.ndarray:
+    """The position of each group number in `numbers`, -1 if absent."""
+    numbers = np.asarray(numbers, dtype=np.int64)
+    order = np.argsort(numbers, kind="stable")
+    at = np.minimum(np.searchsorted(numbers[order], groups), max(len(numbers) - 1, 0))
+    return np.where(numbers[order][at] == groups, order[at], -1) if len(numbers) else np.full(len(groups), -1)
+
+
+def build_summary(store: Columns, config: Config, until: date) -> Summary:
+    """`store`: the logs' columns (columnar.read_columns)."""
     numbers = [g.number for g in config.groups]
-    by_group = totals_by(state, pd.Index(numbers).get_indexer(state["group"]), len(numbers), until)
+    state = known_groups(state_columns(store, until), numbers)
+    group_keys = group_positions(state["group"], numbers)
+    by_group = totals_by(state, group_keys, len(numbers), until)
     groups = dict(zip(numbers, by_group, strict=True))
     days = days_on_site(state, config.campaign.start, config.campaign.end)
     names = [s.name for s in config.sectors]
-    sector_keys = _positions(state["sector"], names)  # -1: not in sectors.yaml
+    sector_keys = sector_positions(state["sector"], names)  # -1: not in sectors.yaml
     sectors = dict(zip(names, totals_by(state, sector_keys, len(names), until), strict=True))
-    (total,) = totals_by(state, np.zeros(len(state), dtype=int), 1, until)
-    keys = pd.Index(numbers).get_indexer(state["group"]) * len(names) + sector_keys
+    (total,) = totals_by(state, np.zeros(len(group_keys), dtype=int), 1, until)
+    keys = group_keys * len(names) + sector_keys
     sites = sites_by(visit_keys(state), np.where(sector_keys >= 0, keys, -1), len(numbers) * len(names))
     coverage = {
         g.number: {s.name: int(sites[i * len(names) + names.index(s.name)]) for s in config.key_sectors}
         for i, g in enumerate(config.groups)
     }
-    majors = sorted_by(state[state["is_finding"] & state["major"]], ["date", "group", "id"])
+    majors = ordered(rows_at(state, state["is_finding"] & state["major"]), ["date", "group", "id"])
     return Summary(
         until=until, config=config, groups=groups,
         days_on_site={g.number: int(days.get(g.number, 0)) for g in config.groups},
         sectors=sectors, coverage=coverage, total=total,
-        major=tuple(findings_of(frame, majors)),
+        major=tuple(findings(store, majors)),
     )  # fmt: skip
 
 
-def _positions(texts: pd.Series, names: list[str]) -> np.ndarray:
-    """The position of each text in `names`, -1 if absent (arrow's lookup: few names, a million texts)."""
+def sector_positions(texts, names: list[str]) -> np.ndarray:
+    """The position of each text (an arrow column) in `names`, -1 if absent (arrow's lookup: few
+    names, a million texts)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    found = pc.index_in(pa.array(texts, pa.large_string()), value_set=pa.array(names, pa.large_string()))
+    found = pc.index_in(texts, value_set=pa.array(names, texts.type))
     return pc.fill_null(found, -1).to_numpy().astype(np.int64)
 
 

@@ -20,6 +20,9 @@ def main() -> None:
     import gc
     import signal
 
+    from anfang.arrowonly import refusing_allowed
+
+    refusing_allowed()  # the reports may keep pandas out of this process (arrowonly)
     gc.set_threshold(GC_THRESHOLD)  # the older generations keep their defaults
     signal.signal(signal.SIGTERM, terminate)
     cli.main(prog_name="anfang")

@@ -236,6 +236,20 @@ def read_state_frame(app: App, strict: bool = False):
     return frame
 
 
+def read_state_columns(app: App, strict: bool = False):
+    """The logs as the engine's columns (report, summary, overdue, list), with the warning for
+    lines left out. These commands never use pandas: it is kept out of the process (arrowonly)."""
+    from anfang.arrowonly import keep_pandas_out
+
+    keep_pandas_out()
+    from anfang.columnar import read_columns
+
+    root = app.workspace.root
+    columns, problems = read_columns(app.workspace.logs_dir, root, root / ".anfang" / "frames")
+    warn_dropped(problems, strict)
+    return columns
+
+
 def read_logs_frame(app: App):
     """Every record column-wise and the problems of the lines that are not records; what was
     checked is remembered in .anfang/frames (framecache)."""

@@ -10,7 +10,7 @@ from anfang.cli.base import (
     cli,
     deliver,
     pass_app,
-    read_state_frame,
+    read_state_columns,
     strict_option,
 )
 from anfang.options import date_option, format_option, output_option
@@ -30,7 +30,7 @@ def notice(app: App, dept: str | None, date_text: str | None, fmt: str, output: 
 
     day = app.date(date_text, "交办日期")
     try:
-        notices = build_notices(read_state_frame(app), app.config, day, dept.strip() if dept else None)
+        notices = build_notices(read_state_columns(app), app.config, day, dept.strip() if dept else None)
     except NothingHanded as nothing:
         if nothing.exit_code:
             raise
@@ -58,7 +58,7 @@ def summary(app: App, until_text: str | None, fmt: str, output: str | None, stri
     from anfang.summary import build_summary
 
     until = app.date(until_text, "--until")
-    result = build_summary(read_state_frame(app, strict), app.config, until)
+    result = build_summary(read_state_columns(app, strict), app.config, until)
     name = f"攻坚行动汇总-{until.isoformat()}.{fmt}"
     if fmt == "json":
         from anfang.summary import summary_json_text
@@ -91,7 +91,7 @@ def bulletin(
     from anfang.render.official import blocks_markdown, bulletin_blocks
 
     until = app.date(until_text, "--until")
-    result = build_bulletin(read_state_frame(app, strict), app.config, until, number)
+    result = build_bulletin(read_state_columns(app, strict), app.config, until, number)
     blocks = bulletin_blocks(result, app.workspace.template_dirs, app.workspace.evidence_dir)
     name = f"暗访暗查情况通报-第{number}期-{until.isoformat()}.{fmt}"
     if fmt == "md":
@@ -122,7 +122,7 @@ def duban(
     from anfang.render.official import blocks_markdown, letter_blocks
 
     day = app.date(date_text)
-    letters = build_letters(read_state_frame(app, strict), app.config, day, county)
+    letters = build_letters(read_state_columns(app, strict), app.config, day, county)
     if not letters:
         click.echo(f"截至 {day} 没有逾期未整改的问题隐患，无需督办。", err=True)
         return

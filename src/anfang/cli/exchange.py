@@ -12,7 +12,7 @@ from anfang.cli.base import (
     announce,
     cli,
     pass_app,
-    read_state_frame,
+    read_state_columns,
     save,
     warn_dropped,
 )
@@ -36,7 +36,7 @@ def export(app: App, fmt: str, output: str | None) -> None:
         from anfang.tables import csv_columns
 
         # The store is not held here: the export lets it go once the rows' texts are gathered.
-        pieces = csv_columns(EXPORT_COLUMNS, export_csv_chunks(read_state_frame(app), app.config), bom=True)
+        pieces = csv_columns(EXPORT_COLUMNS, export_csv_chunks(read_state_columns(app), app.config), bom=True)
         if output is None:
             for piece in pieces:
                 click.echo(piece, nl=False)
@@ -45,7 +45,7 @@ def export(app: App, fmt: str, output: str | None) -> None:
     else:
         from anfang.render.export_excel import export_workbook
 
-        rows = list(export_rows(read_state_frame(app), app.config))
+        rows = list(export_rows(read_state_columns(app), app.config))
         announce(save(export_workbook(rows), output or app.workspace.reports_dir, name))
 
 

@@ -11,6 +11,7 @@ from anfang.cli.base import (
     cli,
     dump_json,
     pass_app,
+    read_state_columns,
     read_state_frame,
     warn_dropped,
 )
@@ -102,7 +103,7 @@ def list_(
         sector=app.config.sector(sector).name if sector else None,
         major=major, open=open_only, overdue=overdue, status=status,
     )  # fmt: skip
-    findings = select_findings(read_state_frame(app), app.config, filters, visits=fmt != "json")
+    findings = select_findings(read_state_columns(app), app.config, filters, visits=fmt != "json")
     if fmt == "json":
         from anfang.render.report_json import listed_finding_data
 

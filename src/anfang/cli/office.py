@@ -13,7 +13,7 @@ from anfang.cli.base import (
     dump_json,
     pass_app,
     read_logs_frame,
-    read_state_frame,
+    read_state_columns,
     save,
     strict_option,
 )
@@ -32,7 +32,7 @@ OUTPUT_BLOCK = 50_000  # lines of check's output written at a time
 @pass_app
 def overdue(app: App, date_text: str | None, group: tuple[str, ...], fmt: str, strict: bool) -> None:
     """逾期未整改的问题隐患（截至某日），整改期限最早的在前。"""
-    from anfang.engine import state_as_of
+    from anfang.engine import state_columns
     from anfang.overdue import (
         OVERDUE_HEADERS,
         VERIFICATION_HEADERS,
@@ -44,9 +44,9 @@ def overdue(app: App, date_text: str | None, group: tuple[str, ...], fmt: str, s
 
     day = app.date(date_text)
     numbers = sorted({app.group(g) for g in group}) or [g.number for g in app.config.groups]
-    frame = read_state_frame(app, strict)
-    state = state_as_of(frame, day)
-    late = overdue_findings(frame, state, day, numbers)
+    store = read_state_columns(app, strict)
+    state = state_columns(store, day)
+    late = overdue_findings(store, state, day, numbers)
     if fmt == "json":
         from anfang.render.report_json import overdue_data
 
@@ -55,7 +55,7 @@ def overdue(app: App, date_text: str | None, group: tuple[str, ...], fmt: str, s
     names = {g.number: g.name for g in app.config.groups}
     rows = overdue_rows(late, names, day)
     within = app.config.campaign.verify_within_days
-    waiting = verification_rows(awaiting_verification(frame, state, day, numbers, within), names, day)
+    waiting = verification_rows(awaiting_verification(store, state, day, numbers, within), names, day)
     title = f"已整改超过 {within} 天尚未复查"
     if fmt == "md":
         from anfang.render.markdown import md_escape, md_table
@@ -134,7 +134,7 @@ def report(
     if day > today():
         clickzh.warn(f"报表日期 {day} 晚于今天（{today()}）：这一天还没有到，报表中只有已经记下的内容")
     numbers = sorted({app.group(g) for g in group}) or None
-    result = build_report(read_state_frame(app, strict), app.config, day, numbers)
+    result = build_report(read_state_columns(app, strict), app.config, day, numbers)
     suffix = "" if numbers is None else "-" + "".join(app.config.group(n).name for n in numbers)
     name = f"暗访检查日报表-{day.isoformat()}{suffix}.{fmt}"
     if fmt == "json":
@@ -184,7 +184,7 @@ def send(app: App, date_text, channel_names, attach: bool, dry_run: bool, again:
         )
     if channel_names:
         channels = [c for c in channels if c.name in channel_names]
-    result = build_report(read_state_frame(app, strict), app.config, day)
+    result = build_report(read_state_columns(app, strict), app.config, day)
     workbook = day_workbook(app, day)
 
     def messages_for(channel):
