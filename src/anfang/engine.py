@@ -210,7 +210,9 @@ def _encoded(texts) -> tuple[np.ndarray, list[str]]:
 
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()
-    encoded = pc.dictionary_encode(pc.fill_null(texts, ""))  # never null in the logs; "" if so
+    if texts.null_count:  # never null in the logs; "" if so (no copy of the texts when none is)
+        texts = pc.fill_null(texts, "")
+    encoded = pc.dictionary_encode(texts)
     return encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
 
 

@@ -1,4 +1,5 @@
-"""The daily report as JSON for scripts: the shape of DESIGN.md, stable keys."""
+"""The daily report as JSON for scripts: the shape of DESIGN.md, stable keys. Dates are left as
+date objects (None for none): cli/base.dump_json (orjson) writes them as ISO text, "2020-03-27"."""
 
 from __future__ import annotations
 
@@ -8,32 +9,23 @@ from anfang.engine import Finding
 from anfang.report import Figures, Report
 
 
-def _day(value: date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def finding_data(f: Finding) -> dict:
     """A finding in the report's `findings` (DESIGN.md)."""
     return {"id": f.id, "sector": f.sector, "site": f.site, "address": f.address, "hazard": f.hazard,
-            "major": f.major, "evidence": f.evidence, "handover": f.handover, "deadline": _day(f.deadline),
+            "major": f.major, "evidence": f.evidence, "handover": f.handover, "deadline": f.deadline,
             "rectified": f.rectified is not None}  # fmt: skip
 
 
 def listed_finding_data(f: Finding) -> dict:
     """`anfang list --format json`: the report's keys plus where and when."""
-    return {**finding_data(f), "group": f.group, "date": f.date.isoformat(), "county": f.county,
-            "town": f.town, "rectified_date": _day(f.rectified)}  # fmt: skip
+    return {**finding_data(f), "group": f.group, "date": f.date, "county": f.county,
+            "town": f.town, "rectified_date": f.rectified}  # fmt: skip
 
 
 def overdue_data(findings, as_of: date) -> list[dict]:
     """`overdue` of the report and `anfang overdue --format json`."""
     return [
-        {
-            **finding_data(f),
-            "group": f.group,
-            "date": f.date.isoformat(),
-            "days_overdue": f.overdue_days(as_of),
-        }
+        {**finding_data(f), "group": f.group, "date": f.date, "days_overdue": f.overdue_days(as_of)}
         for f in findings
     ]
 
@@ -45,7 +37,7 @@ def _figures(f: Figures) -> dict:
 
 def report_json(report: Report) -> dict:
     return {
-        "date": report.date.isoformat(),
+        "date": report.date,
         "groups": [
             {
                 "group": g.group.number,
