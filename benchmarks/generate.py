@@ -16,7 +16,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
-from anfang.columnar import read_frame
+from anfang.columnar import read_columns
 from anfang.exporting import export_rows
 from anfang.flat import EXPORT_COLUMNS
 from anfang.model import Record
@@ -116,7 +116,7 @@ def main() -> None:
         sys.exit(f"{args.workspace} already exists")
     ws = generate(args.workspace, args.findings)
     if args.flat:
-        rows = list(export_rows(read_frame(ws.logs_dir)[0], ws.config))
+        rows = list(export_rows(read_columns(ws.logs_dir)[0], ws.config))
         table = [
             [v.isoformat() if hasattr(v, "isoformat") else (v or "") for v in (r[c] for c in EXPORT_COLUMNS)]
             for r in rows

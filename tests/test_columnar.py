@@ -1,16 +1,15 @@
-"""The column reader (columnar.read_frame) equals the reference reader (store.read_logs) on every
+"""The column reader (columnar.read_columns) equals the reference reader (store.read_logs) on every
 kind of file; the engine on top of it is held to the oracle in test_engine.py."""
 
 import random
 from datetime import date, timedelta
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from anfang import configcache
-from anfang.columnar import read_frame
-from anfang.engine import state_as_of
+from anfang.columnar import read_columns
+from anfang.engine import as_list, state_columns
 from anfang.model import Record
 from anfang.store import BOM, append, read_logs
 from anfang.workspace import init_workspace
@@ -59,14 +58,14 @@ def random_history(ws: Path, seed: int) -> None:
         add(ws, g, kind, when, ref=ref, **extra)
 
 
-def frame_records(frame: pd.DataFrame) -> list[tuple]:
+def store_records(store: dict) -> list[tuple]:
     return sorted(
         zip(
-            frame["source"],
-            frame["line"].astype(int),
-            frame["id"],
-            frame["hazard"],
-            frame["site"],
+            as_list(store["source"]),
+            store["line"].tolist(),
+            as_list(store["id"]),
+            as_list(store["hazard"]),
+            as_list(store["site"]),
             strict=True,
         )
     )
@@ -96,8 +95,8 @@ def test_reader_equals_reference_reader(tmp_path, damage):
         raw = raw.replace(b"\n", b"\n\n", 3)
     log.write_bytes(raw)
     reference = read_logs(ws / "logs")
-    frame, problems = read_frame(ws / "logs")
-    assert frame_records(frame) == reference_records(reference.records)
+    store, problems = read_columns(ws / "logs")
+    assert store_records(store) == reference_records(reference.records)
     assert [str(p) for p in problems] == [str(p) for p in reference.problems]
     if damage in ("torn", "edited"):
         assert problems
@@ -137,21 +136,21 @@ def test_a_line_with_a_valid_crc_but_a_bad_date_or_group_is_not_a_record(tmp_pat
     log = ws / "logs" / "group-1.csv"
     log.write_bytes(forged(log.read_bytes(), column, value))
     reference = read_logs(ws / "logs")
-    frame, problems = read_frame(ws / "logs")
+    store, problems = read_columns(ws / "logs")
     assert [str(p) for p in problems] == [str(p) for p in reference.problems] == [f"group-1.csv:2: {message}"]
-    assert frame_records(frame) == reference_records(reference.records)
-    assert len(state_as_of(frame, date(2020, 4, 30))) > 0  # the rest is read and computes
+    assert store_records(store) == reference_records(reference.records)
+    assert len(state_columns(store, date(2020, 4, 30))["id"]) > 0  # the rest is read and computes
 
 
 def test_empty_logs(tmp_path):
     ws = init_workspace(tmp_path / "ws").root
-    frame, problems = read_frame(ws / "logs")
-    assert len(frame) == 0 and problems == []
-    assert len(state_as_of(frame, date(2020, 3, 27))) == 0
+    store, problems = read_columns(ws / "logs")
+    assert len(store["id"]) == 0 and problems == []
+    assert len(state_columns(store, date(2020, 3, 27))["id"]) == 0
 
 
 def test_logs_read_in_parallel_keep_the_logs_order(tmp_path):
-    """read_frame checks the logs on several threads; its records and its problems still come in
+    """read_columns checks the logs on several threads; its records and its problems still come in
     the logs' order, as the reference reader gives them, whichever log finishes first."""
     ws = init_workspace(tmp_path / "ws").root
     random_history(ws, 7)
@@ -161,15 +160,15 @@ def test_logs_read_in_parallel_keep_the_logs_order(tmp_path):
             with (ws / "logs" / f"group-{group}.csv").open("ab") as handle:
                 handle.write(f"G{group}-20200327-999,finding,,{group},2020-03-27,南湖".encode())
     reference = read_logs(ws / "logs")
-    frame, problems = read_frame(ws / "logs")
-    assert frame_records(frame) == reference_records(reference.records)
+    store, problems = read_columns(ws / "logs")
+    assert store_records(store) == reference_records(reference.records)
     assert [str(p) for p in problems] == [str(p) for p in reference.problems]
     assert [p.file for p in problems] == [f"group-{g}.csv" for g in (1, 3, 5, 7, 9)]
 
 
-def test_texts_keep_32_bit_offsets_from_the_cache_to_the_frame(tmp_path):
-    """The cached tables and the frame hold texts with arrow's 32-bit offsets: pandas' own str
-    dtype would copy every offset of every column to 64 bits (at 1M findings, 130 MB more mapped
+def test_texts_keep_32_bit_offsets_from_the_cache_to_the_columns(tmp_path):
+    """The cached tables and the store's columns hold texts with arrow's 32-bit offsets (64-bit
+    ones would take every offset of every column to 8 bytes: at 1M findings, 130 MB more mapped
     and the reports over 1 GB)."""
     import pyarrow as pa
     import pyarrow.ipc as ipc
@@ -177,9 +176,9 @@ def test_texts_keep_32_bit_offsets_from_the_cache_to_the_frame(tmp_path):
     ws = init_workspace(tmp_path / "ws").root
     random_history(ws, 2)
     cache = ws / ".anfang" / "frames"
-    frame, _ = read_frame(ws / "logs", ws, cache)
+    store, _ = read_columns(ws / "logs", ws, cache)
     configcache.flush_pending()
-    assert {str(frame[c].dtype) for c in ("id", "kind", "hazard", "source")} == {"string[pyarrow]"}
+    assert {store[c].type for c in ("id", "kind", "hazard", "source")} == {pa.string()}
     tables = [ipc.open_file(str(path)).read_all() for path in sorted(cache.glob("*.arrow"))]
     assert tables and all(t.schema.field("hazard").type == pa.string() for t in tables)
 
@@ -236,7 +235,7 @@ def test_id_keys_equal_exactly_when_the_texts_are_equal():
 
 @pytest.mark.parametrize("uncommon", [False, True])
 def test_codes_from_keys_equal_codes_from_hashing(tmp_path, monkeypatch, uncommon):
-    """The frame's id_code/ref_code: equal texts, equal codes, the ids' codes dense from 0 and
+    """The store's id_code/ref_code: equal texts, equal codes, the ids' codes dense from 0 and
     a ref to no id after them; from keys, or (a log holding an id the keys do not cover, which a
     hand-edited or foreign log can) from hashing the texts, with the same partition."""
     ws = init_workspace(tmp_path / "ws").root
@@ -251,10 +250,10 @@ def test_codes_from_keys_equal_codes_from_hashing(tmp_path, monkeypatch, uncommo
     monkeypatch.setattr(
         columnar, "_hashed_codes", lambda table, real=columnar._hashed_codes: hashed.append(1) or real(table)
     )
-    frame, problems = read_frame(ws / "logs", ws, ws / ".anfang" / "frames")
+    store, problems = read_columns(ws / "logs", ws, ws / ".anfang" / "frames")
     assert problems == [] and len(hashed) == uncommon
-    id_texts, ref_texts = frame["id"].tolist(), frame["ref"].tolist()
-    id_codes, ref_codes = frame["id_code"].to_numpy(), frame["ref_code"].to_numpy()
+    id_texts, ref_texts = as_list(store["id"]), as_list(store["ref"])
+    id_codes, ref_codes = store["id_code"], store["ref_code"]
     code_of = {}
     for text, code in zip(id_texts + ref_texts, [*id_codes, *ref_codes], strict=True):
         assert code_of.setdefault(text, code) == code  # equal texts, equal codes

@@ -7,9 +7,10 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from anfang.columnar import read_frame
+from anfang.columnar import read_columns
 from anfang.engine import Finding, finding_state, findings_as_of, records_columns
 from anfang.model import AMENDABLE, Record
 from anfang.store import append, read_logs, read_records_about
@@ -87,14 +88,14 @@ def test_engine_equals_the_oracle_on_every_field(tmp_path, seed):
     ws = init_workspace(tmp_path / "ws").root
     random_history(ws, seed)
     records = read_logs(ws / "logs").records
-    frame, problems = read_frame(ws / "logs")
+    store, problems = read_columns(ws / "logs")
     assert problems == []
     assert len(Finding._fields) == 22  # a new field must be compared too: it is, as a whole tuple
     for offset in range(-1, 14):
         day = START + timedelta(days=offset)
-        engine = findings_as_of(frame, day)
+        engine = findings_as_of(store, day)
         assert by_fields(engine) == by_fields(ledger.findings_as_of(records, day)), day
-    final = findings_as_of(frame, date.max)
+    final = findings_as_of(store, date.max)
     assert final, "the history has findings"
     assert {f.kind for f in final} == {"finding", "visit"}
     assert 12 in {f.group for f in final}  # the engine keeps every group; commands leave 12 out
@@ -107,7 +108,7 @@ def test_the_random_histories_reach_every_state(tmp_path):
         ws = init_workspace(tmp_path / f"ws{seed}").root
         random_history(ws, seed)
         records = read_logs(ws / "logs").records
-        for f in findings_as_of(read_frame(ws / "logs")[0], date.max):
+        for f in findings_as_of(read_columns(ws / "logs")[0], date.max):
             seen.add("closed" if f.verified else "awaiting" if f.rectified else "open")
         failed = {r.ref for r in records if r.kind == "verify" and r.fields == ("fail",)}
         seen |= {"reopened"} if failed else set()
@@ -135,30 +136,33 @@ def test_one_finding_state_from_its_own_lines_equals_the_whole_store(tmp_path, s
 
 def test_records_columns_equal_the_reader(tmp_path):
     """The one-finding commands' columns (numpy: no pyarrow, no pandas) hold what the reports'
-    frame holds; the id and ref codes may be other numbers (the frame's come from packed keys)
+    store's columns hold; the id and ref codes may be other numbers (the store's come from packed keys)
     but code the same texts alike: equal texts, equal codes, the ids' codes dense from 0."""
     ws = init_workspace(tmp_path / "ws").root
     random_history(ws, 3, size=60)
-    frame, _ = read_frame(ws / "logs")
+    store, _ = read_columns(ws / "logs")
     again = records_columns(read_logs(ws / "logs").records)
-    assert list(again) == list(frame.columns)
+    assert list(again) == list(store)
+    values_of = lambda v: v.tolist() if isinstance(v, np.ndarray) else v.to_pylist()  # noqa: E731
     for name, values in again.items():
         if name not in ("id_code", "ref_code"):
-            assert values.tolist() == frame[name].tolist(), name
-    texts = frame["id"].tolist() + frame["ref"].tolist()
-    for codes in ([*again["id_code"], *again["ref_code"]], [*frame["id_code"], *frame["ref_code"]]):
+            assert values.tolist() == values_of(store[name]), name
+    ids = values_of(store["id"])
+    texts = ids + values_of(store["ref"])
+    for codes in ([*again["id_code"], *again["ref_code"]], [*store["id_code"], *store["ref_code"]]):
         pairs = set(zip(texts, codes, strict=True))
         assert len(pairs) == len(set(texts)) == len({c for _, c in pairs})  # one code per text
-        assert sorted(set(codes[: len(frame)])) == list(range(len(set(frame["id"]))))
+        assert sorted(set(codes[: len(ids)])) == list(range(len(set(ids))))
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_sorted_by_is_pandas_stable_sort(seed):
-    """engine.sorted_by (arrow's sort) orders rows as pandas' stable sort_values does: ties keep
+def test_ordered_is_pandas_stable_sort(seed):
+    """engine.ordered (arrow's sort) orders rows as pandas' stable sort_values does: ties keep
     their order, missing dates last, texts by code point (CJK, full-width, ASCII), booleans."""
     import pandas as pd
+    import pyarrow as pa
 
-    from anfang.engine import sorted_by
+    from anfang.engine import ordered
 
     rng = random.Random(seed)
     n = 400
@@ -170,20 +174,20 @@ def test_sorted_by_is_pandas_stable_sort(seed):
         "id": pd.Series([rng.choice(texts) for _ in range(n)], dtype="str"),
         "minor": [rng.random() < 0.5 for _ in range(n)],
     }, index=rng.sample(range(10 * n), n))  # fmt: skip
+    rows = {"date": frame["date"].to_numpy(), "group": frame["group"].to_numpy(), "id": pa.array(frame["id"]),
+            "minor": frame["minor"].to_numpy(), "row": np.arange(n)}  # fmt: skip
     for columns in (["date", "group", "id"], ["minor", "group", "id"], ["id"], ["date"]):
         expected = frame.sort_values(columns, kind="stable")
-        pd.testing.assert_frame_equal(sorted_by(frame, columns), expected)
+        assert ordered(rows, columns)["row"].tolist() == [frame.index.get_loc(i) for i in expected.index]
 
 
 @pytest.mark.parametrize("chunks", [1, 3])
-def test_select_equals_pandas_row_selection(chunks):
-    """engine.select (arrow's filter per text column) gives the rows .loc/.iloc give, on a new range
-    index: by a mask, by positions in any order (repeats too), over one chunk or several."""
-    import numpy as np
-    import pandas as pd
+def test_pick_equals_pandas_row_selection(chunks):
+    """engine.pick (arrow's filter per text column) gives the rows .loc/.iloc give: by a mask, by
+    positions in any order (repeats too), over one chunk or several."""
     import pyarrow as pa
 
-    from anfang.engine import select
+    from anfang.engine import pick
 
     rng = np.random.default_rng(chunks)
     n = 300
@@ -194,13 +198,20 @@ def test_select_equals_pandas_row_selection(chunks):
         "number": pa.chunked_array([pa.array(p * 7) for p in parts]),
     })  # fmt: skip
     frame = table.to_pandas()
+    columns = {"text": table["text"], "number": table["number"].to_numpy()}
+
+    def rows(picked) -> list[tuple]:
+        return list(zip(picked["text"].to_pylist(), picked["number"].tolist(), strict=True))
+
     mask = rng.random(n) < 0.3
-    expected = frame.loc[mask, ["text", "number"]].reset_index(drop=True)
-    pd.testing.assert_frame_equal(select(frame, mask, ["text", "number"]), expected)
+    expected = frame.loc[mask, ["text", "number"]]
+    assert rows(pick(columns, mask, ["text", "number"])) == list(expected.itertuples(index=False, name=None))
     positions = rng.choice(n, 120)  # any order, with repeats
-    expected = frame.iloc[positions][["number", "text"]].reset_index(drop=True)
-    pd.testing.assert_frame_equal(select(frame, positions, ["number", "text"]), expected)
-    assert select(frame, np.zeros(n, dtype=bool), ["text"]).shape == (0, 1)
+    expected = frame.iloc[positions][["text", "number"]]
+    assert rows(pick(columns, positions, ["number", "text"])) == list(
+        expected.itertuples(index=False, name=None)
+    )
+    assert len(pick(columns, np.zeros(n, dtype=bool), ["text"])["text"]) == 0
 
 
 def test_a_column_of_more_text_than_32_bit_offsets_hold_is_picked_with_64_bit_ones(tmp_path, monkeypatch):
@@ -213,11 +224,11 @@ def test_a_column_of_more_text_than_32_bit_offsets_hold_is_picked_with_64_bit_on
 
     ws = init_workspace(tmp_path / "ws").root
     random_history(ws, 4)
-    frame, _ = read_frame(ws / "logs")
-    expected = findings_as_of(frame, date.max)
+    store, _ = read_columns(ws / "logs")
+    expected = findings_as_of(store, date.max)
     monkeypatch.setattr(engine, "_TEXT_LIMIT", 10)
     picked = engine._where(
         pa.chunked_array([pa.array(["ab", "cd"]), pa.array(["ef"])]), np.array([True, False, True])
     )
     assert (picked.type, picked.to_pylist()) == (pa.large_string(), ["ab", "ef"])
-    assert findings_as_of(frame, date.max) == expected
+    assert findings_as_of(store, date.max) == expected

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from anfang import columnar, configcache, framecache
 from anfang.cli import cli
-from anfang.columnar import read_frame
+from anfang.columnar import read_columns
 from anfang.store import BOM, HEADER, encode_record, read_logs
 from anfang.workspace import init_workspace
 from tests.test_columnar import add, random_history
@@ -22,6 +22,16 @@ def ws(tmp_path):
     root = init_workspace(tmp_path / "ws").root
     random_history(root, 7)
     return root
+
+
+def read_frame(*args):
+    """read_columns as a pandas frame (every value as Python's), to compare and select rows."""
+    store, problems = read_columns(*args)
+    values = {
+        name: column.tolist() if hasattr(column, "dtype") else column.to_pylist()
+        for name, column in store.items()
+    }
+    return pd.DataFrame(values), problems
 
 
 def cached_read(ws):

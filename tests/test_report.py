@@ -292,6 +292,9 @@ READ_COMMANDS = [  # every command that reads the store column-wise, in each of 
     ["bulletin", "--until", "2020-03-28", "--format", "md"], ["bulletin", "--until", "2020-03-28", "-o", "{out}/b.docx"],
     ["duban", "--date", "2020-04-20", "--format", "md"], ["duban", "--date", "2020-04-20", "-o", "{out}/d.docx"],
     ["export"], ["export", "-o", "{out}/e.csv"], ["export", "--format", "xlsx", "-o", "{out}/e.xlsx"],
+    ["check", "--date", "2020-03-28"], ["check", "--date", "2020-03-28", "--json"],
+    ["site", "嘉兴市禾晟五金制品有限公司"], ["site", "禾晟五金", "--format", "json"],  # the second: a near name, exit 1
+    ["amend", "G1-20200326-001", "--site", "嘉兴市禾晟五金制品有限公司（南厂区）", "--by", "测试"],
 ]  # fmt: skip
 
 
@@ -303,7 +306,8 @@ def test_column_commands_never_import_pandas(demo, tmp_path, args):
     from tests.test_log import loaded_by
 
     args = [a.replace("{out}", str(tmp_path)) for a in args]
-    assert loaded_by(demo, *args, watched=("pandas", "pyarrow")) == (0, ["pyarrow"])
+    refused = args[:2] == ["site", "禾晟五金"]  # no such site: the similar names, and exit 1
+    assert loaded_by(demo, *args, watched=("pandas", "pyarrow")) == (int(refused), ["pyarrow"])
 
 
 def test_pandas_is_kept_out_only_of_the_anfang_program(demo):

@@ -56,10 +56,20 @@ def random_rows(seed: int, size: int) -> pd.DataFrame:
     return rows.sort_values(["date", "id"], kind="stable")
 
 
+def columns(rows: pd.DataFrame) -> dict:
+    """The rows as the engine's columns, as open_site_shards takes them: texts as arrow, the rest numpy."""
+    import pyarrow as pa
+
+    texts = ("id", "site", "handover")
+    return {n: pa.array(rows[n].tolist(), pa.string()) if n in texts else rows[n].to_numpy() for n in rows}
+
+
 def test_the_shards_hold_what_the_row_by_row_builder_made():
     for seed in range(5):
         rows = random_rows(seed, size=400)
-        made = {name: json.loads(data)["sites"] for name, data in open_site_shards(rows, TODAY).items()}
+        made = {
+            name: json.loads(data)["sites"] for name, data in open_site_shards(columns(rows), TODAY).items()
+        }
         assert made == oracle(rows, TODAY)
     sites = {key: entry for shard in made.values() for key, entry in shard.items()}
     assert sites[site_key('乙"号')][0] > SHOWN and len(sites[site_key('乙"号')][1]) == SHOWN
@@ -71,7 +81,7 @@ def test_the_shards_hold_what_the_row_by_row_builder_made():
 
 
 def test_no_open_findings_leave_every_shard_empty():
-    made = open_site_shards(random_rows(0, 0), TODAY)
+    made = open_site_shards(columns(random_rows(0, 0)), TODAY)
     assert len(made) == SHARDS and set(made.values()) == {b'{"sites": {}}'}
 
 
@@ -112,7 +122,7 @@ def test_a_damaged_stamp_means_no_list_not_a_wrong_one(tmp_path):
     rows = random_rows(1, 60)
     folder = open_sites_dir(ws)
     folder.mkdir(parents=True)
-    for name, data in open_site_shards(rows, TODAY).items():
+    for name, data in open_site_shards(columns(rows), TODAY).items():
         (folder / name).write_bytes(data)
     site = rows["site"].iloc[0]
     assert open_at_site(ws, site, TODAY) is None  # never stamped: never shown

@@ -233,24 +233,25 @@ def _change_row(target: Target, change: dict, by: str) -> dict:
 SITE_FIELDS = ("site", "address", "town", "county")
 
 
-def site_siblings(frame, target: Target, values: dict) -> list[str]:
+def site_siblings(store, target: Target, values: dict) -> list[str]:
     """The other visits and findings of the same group, day and site as the target, when
     `values` corrects a field the site is known by (they would otherwise count as another site).
-    `frame`: the whole store (columnar.read_frame), read only in that case."""
-    import pandas as pd
+    `store`: the whole store's columns (columnar.read_columns), read only in that case."""
+    import numpy as np
 
-    from anfang.engine import site_key, state_as_of
+    from anfang.engine import as_list, pick, site_key, state_columns
 
     me = target.state()
     if me is None or not set(values) & set(SITE_FIELDS):
         return []
-    state = state_as_of(frame, date.max)
-    same = state[
-        (state["group"] == me.group) & (state["date"] == pd.Timestamp(me.date)) & (state["id"] != me.id)
-    ]
+    state = state_columns(store, date.max)
+    same = pick(
+        state, (state["group"] == me.group) & (state["date"] == np.datetime64(me.date, "us")), ["id", "site"]
+    )
     return [
-        i for i, site in zip(same["id"], same["site"], strict=True) if site_key(site) == site_key(me.site)
-    ]
+        i for i, site in zip(as_list(same["id"]), as_list(same["site"]), strict=True)
+        if i != me.id and site_key(site) == site_key(me.site)
+    ]  # fmt: skip
 
 
 def describe_amend(target: Target, values: dict, config: Config) -> str:

@@ -13,21 +13,27 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-import pyarrow as pa
+import pyarrow.compute as pc
 
 from anfang.config import Config
 from anfang.dates import month_day
 from anfang.engine import (
+    Columns,
     as_list,
-    findings_of,
-    iso_dates,
+    days_of,
+    filled,
+    findings,
+    flags,
+    iso_days,
+    known_groups,
     occurrence,
-    of_groups,
-    parse_days,
-    select,
-    sorted_by,
-    state_as_of,
+    one_of,
+    order_of,
+    ordered,
+    pick,
+    rows_at,
+    state_columns,
+    take,
 )
 from anfang.errors import Problem
 from anfang.model import AMEND, HANDOVER, OBSERVATIONS, VOID
@@ -35,11 +41,11 @@ from anfang.model import AMEND, HANDOVER, OBSERVATIONS, VOID
 
 @dataclass(frozen=True)
 class CheckInput:
-    """The logs column-wise (columnar.read_frame: every record with its file and line), the
+    """The logs column-wise (columnar.read_columns: every record with its file and line), the
     problems of the lines that are not records, and the day checked."""
 
     config: Config
-    frame: pd.DataFrame
+    store: Columns
     read_problems: list[Problem]  # torn or unreadable lines, from the store
     day: date
     root: Path | None = None  # the workspace, for its sync history
@@ -48,9 +54,9 @@ class CheckInput:
     @cached_property
     def last_date(self) -> str:
         """The logs' last date as text ("" for none): a scan of a million texts, made once."""
-        return (self.frame["date"].max() or "") if len(self.frame) else ""
+        return (pc.max(self.store["date"]).as_py() or "") if len(self.store["date"]) else ""
 
-    def state(self, as_of: date) -> pd.DataFrame:
+    def state(self, as_of: date) -> Columns:
         """The engine's state as of `as_of`, groups groups.yaml knows only (the others are named
         by check_known_groups); computed once per date for all the checks. Any date on or after
         the last date of the logs gives the same state (today's, the final one): computed once.
@@ -59,8 +65,8 @@ class CheckInput:
         key = date.max if as_of.isoformat() >= self.last_date else as_of
         if key not in self._states:
             self._states.clear()
-            state = state_as_of(self.frame, key)
-            self._states[key] = of_groups(state, [g.number for g in self.config.groups])
+            state = state_columns(self.store, key)
+            self._states[key] = known_groups(state, [g.number for g in self.config.groups])
         return self._states[key]
 
 
@@ -72,60 +78,59 @@ def check_unreadable_lines(data: CheckInput) -> list[Problem]:
 
 
 def check_duplicate_ids(data: CheckInput) -> list[Problem]:
-    frame = data.frame
-    codes = frame["id_code"].to_numpy()
+    store = data.store
+    codes = store["id_code"]
     size = int(codes.max()) + 1 if len(codes) else 0
     if size == len(codes):  # the ids' codes are dense: as many codes as rows, no id repeats
         return []
     first = occurrence(codes, size)
     repeated = np.ones(len(codes), dtype=bool)
     repeated[first[:size]] = False
-    later = select(frame, repeated, ["id", "id_code", "source", "line"])
-    firsts = select(frame, first[later["id_code"].to_numpy()], ["source", "line"])
+    later = pick(store, repeated, ["id", "id_code", "source", "line"])
+    firsts = pick(store, first[later["id_code"]], ["source", "line"])
     return [
         Problem(source, int(line), f"编号 {rid} 重复（首次出现在 {first_source}:{first_line}）")
         for (rid, source, line), (first_source, first_line) in zip(
-            _columns(later, "id", "source", "line"), _columns(firsts, "source", "line"), strict=True
+            _rows(later, "id", "source", "line"), _rows(firsts, "source", "line"), strict=True
         )
     ]
 
 
 def check_references(data: CheckInput) -> list[Problem]:
     """Changes that refer to no record, come after the record's void, or are dated before it."""
-    frame = data.frame
-    is_change = (frame["ref"] != "").to_numpy()
+    store = data.store
+    is_change = filled(store["ref"])
     if not is_change.any():
         return []
-    ids = frame["id_code"].to_numpy()
+    ids = store["id_code"]
     size = int(ids.max()) + 1
-    is_observation = frame["kind"].isin(OBSERVATIONS).to_numpy()
     # a change refers to the last observation of its id (its codes are the ids' codes)
-    observed = np.flatnonzero(is_observation)
+    observed = np.flatnonzero(one_of(store["kind"], *OBSERVATIONS))
     last_seen = occurrence(ids[observed], size, last=True)
-    changes = select(frame, is_change, ["kind", "ref", "ref_code", "date", "recorded_at", "source", "line"])
+    changes = pick(store, is_change, ["kind", "ref", "ref_code", "date", "recorded_at", "source", "line"])
     position = np.flatnonzero(is_change)
-    refs = np.minimum(changes["ref_code"].to_numpy(), size)
+    refs = np.minimum(changes["ref_code"], size)
     found = last_seen[refs]
     missing = found < 0
-    target = select(frame, observed[np.maximum(found, 0)], ["date"])["date"].where(~missing)
+    target = take(store["date"], observed[np.maximum(found, 0)])  # the record's date (any, where missing)
     kind = changes["kind"]
-    early = ~missing & ~kind.isin([AMEND, VOID]).to_numpy() & (changes["date"] != "").to_numpy()
-    early &= (changes["date"] < target).fillna(False).to_numpy()
-    after_void = np.zeros(len(changes), dtype=bool)
-    is_void = (kind == VOID).to_numpy()
+    early = ~missing & ~one_of(kind, AMEND, VOID) & filled(changes["date"])
+    early &= flags(pc.less(changes["date"], target))
+    after_void = np.zeros(len(refs), dtype=bool)
+    is_void = one_of(kind, VOID)
     if is_void.any():
         first_void = occurrence(np.where(is_void, refs, size), size)[refs]  # the first void of each id
         has = first_void >= 0
         after_void = has & ~missing & ~is_void
         after_void &= position > np.where(has, position[np.maximum(first_void, 0)], 0)
-        void_recorded = select(changes, np.maximum(first_void, 0), ["recorded_at"])["recorded_at"].where(has)
-        after_void &= (changes["recorded_at"] > void_recorded).fillna(False).to_numpy()
+        void_recorded = take(changes["recorded_at"], np.maximum(first_void, 0))
+        after_void &= flags(pc.greater(changes["recorded_at"], void_recorded))
     problems = []
     flagged = missing | after_void | early
-    rows = changes[flagged]
-    for (kind_, ref, day, source, line), gone, voided_, early_, target_ in zip(
-        _columns(rows, "kind", "ref", "date", "source", "line"),
-        missing[flagged], after_void[flagged], early[flagged], target[flagged], strict=True,
+    rows = pick({**changes, "target": target}, flagged, ["kind", "ref", "date", "source", "line", "target"])
+    for (kind_, ref, day, source, line, target_), gone, voided_, early_ in zip(
+        _rows(rows, "kind", "ref", "date", "source", "line", "target"),
+        missing[flagged], after_void[flagged], early[flagged], strict=True,
     ):  # fmt: skip
         if gone:
             problems.append(Problem(source, int(line), f"{kind_} 引用了不存在的编号 {ref}"))
@@ -139,27 +144,30 @@ def check_references(data: CheckInput) -> list[Problem]:
 
 def check_campaign_dates(data: CheckInput) -> list[Problem]:
     campaign = data.config.campaign
-    frame = data.frame
-    outside = frame["kind"].isin(OBSERVATIONS) & (
-        (frame["date"] < campaign.start.isoformat()) | (frame["date"] > campaign.end.isoformat())
+    store = data.store
+    dates = store["date"]
+    outside = one_of(store["kind"], *OBSERVATIONS) & (
+        flags(pc.less(dates, campaign.start.isoformat())) | flags(pc.greater(dates, campaign.end.isoformat()))
     )
+    names = ["id", "date", "source", "line"]
     return [
         Problem(
             source,
             int(line),
             f"{rid} 的暗访日期 {day} 不在攻坚行动期间（{campaign.start} 至 {campaign.end}）",
         )
-        for rid, day, source, line in _columns(frame[outside], "id", "date", "source", "line")
+        for rid, day, source, line in _rows(pick(store, outside, names), *names)
     ]
 
 
 def check_known_groups(data: CheckInput) -> list[Problem]:
-    known = {str(g.number) for g in data.config.groups}
-    frame = data.frame
-    unknown = frame[~frame["group"].str.lstrip("0").isin(known)]
+    known = [str(g.number) for g in data.config.groups]
+    store = data.store
+    unknown = ~one_of(pc.utf8_ltrim(store["group"], "0"), *known)
+    names = ["id", "group", "source", "line"]
     return [
         Problem(source, int(line), f"{rid} 的组别 {int(group)} 不在 groups.yaml 中，报表不计入")
-        for rid, group, source, line in _columns(unknown, "id", "group", "source", "line")
+        for rid, group, source, line in _rows(pick(store, unknown, names), *names)
     ]
 
 
@@ -172,13 +180,13 @@ def check_known_sectors(data: CheckInput) -> list[Problem]:
         Problem(
             f.source, f.line, f"{f.id} 的行业领域“{f.sector}”不在 sectors.yaml 中，分行业领域的统计不计入"
         )
-        for f in findings_of(data.frame, state[~state["sector"].isin(known)])
+        for f in findings(data.store, rows_at(state, ~one_of(state["sector"], *known)))
     ]
 
 
-def _columns(frame: pd.DataFrame, *names: str):
+def _rows(columns: Columns, *names: str):
     """The rows of `names` as tuples (each column converted at once: iterating one is slow)."""
-    return zip(*(frame[n].tolist() for n in names), strict=True)
+    return zip(*(as_list(columns[n]) for n in names), strict=True)
 
 
 def check_sync_refusal(data: CheckInput) -> list[Problem]:
@@ -210,7 +218,7 @@ ERROR_CHECKS: list[Check] = [
 
 def notice_missing_groups(data: CheckInput) -> list[Problem]:
     state = data.state(data.day)
-    visited = set(state.loc[state["date"] == pd.Timestamp(data.day), "group"])
+    visited = set(state["group"][state["date"] == np.datetime64(data.day, "us")].tolist())
     return [
         Problem(g.name, None, f"{month_day(data.day)}无暗访记录（联络员 {g.liaison} {g.liaison_phone}）")
         for g in data.config.groups
@@ -219,11 +227,11 @@ def notice_missing_groups(data: CheckInput) -> list[Problem]:
 
 
 def notice_days_on_site(data: CheckInput) -> list[Problem]:
-    from anfang.engine import columns_of, days_on_site
+    from anfang.engine import days_on_site
 
     campaign = data.config.campaign
     required = campaign.min_days_on_site
-    days = days_on_site(columns_of(data.state(data.day), ["date", "group"]), campaign.start, campaign.end)
+    days = days_on_site(data.state(data.day), campaign.start, campaign.end)
     last = min(data.day, campaign.end)
     remaining = max(0, (campaign.end - data.day).days)
     problems = []
@@ -289,11 +297,9 @@ def notice_not_handed_over_today(data: CheckInput) -> list[Problem]:
     """The day's own findings neither handed over nor fixed on the spot yet (majors first): what
     the office still has to chase before the day ends (当日交办)."""
     state = data.state(data.day)
-    waiting = state[
-        state["is_finding"] & (state["date"] == pd.Timestamp(data.day)) & (state["handover"] == "")
-        & state["rectified"].isna()
-    ]  # fmt: skip
-    waiting = sorted_by(waiting.assign(minor=~waiting["major"]), ["minor", "group", "id"])
+    waiting = rows_at(state, state["is_finding"] & (state["date"] == np.datetime64(data.day, "us"))
+                      & ~filled(state["handover"]) & np.isnat(state["rectified"]))  # fmt: skip
+    waiting = ordered({**waiting, "minor": ~waiting["major"]}, ["minor", "group", "id"])
     return [
         Problem(
             f.source,
@@ -301,7 +307,7 @@ def notice_not_handed_over_today(data: CheckInput) -> list[Problem]:
             f"{f.id} {'【重大隐患】' if f.major else ''}当日尚未交办：{f.site}，{f.hazard[:40]}"
             f"（anfang handover {f.id} --to 部门）",
         )
-        for f in findings_of(data.frame, waiting)
+        for f in findings(data.store, waiting)
     ]
 
 
@@ -309,19 +315,18 @@ def notice_awaiting_verification(data: CheckInput) -> list[Problem]:
     """复查: rectifications reported more than verify_within_days ago and not verified yet."""
     within = data.config.campaign.verify_within_days
     state = data.state(data.day)
-    waiting = state.loc[
-        state["is_finding"] & state["rectified"].notna() & state["verified"].isna()
-        & (state["rectified"] < pd.Timestamp(data.day) - pd.Timedelta(days=within)), ["id", "date", "rectified", "row"]
-    ]  # fmt: skip
-    waiting = sorted_by(waiting, ["rectified", "date", "id"])
-    where = select(data.frame, waiting["row"].to_numpy(), ["source", "line"])
-    days = (pd.Timestamp(data.day) - waiting["rectified"]).dt.days.tolist()
+    day = np.datetime64(data.day, "us")
+    waiting = pick(state, state["is_finding"] & ~np.isnat(state["rectified"]) & np.isnat(state["verified"])
+                   & (state["rectified"] < day - np.timedelta64(within, "D")), ["id", "date", "rectified", "row"])  # fmt: skip
+    waiting = ordered(waiting, ["rectified", "date", "id"])
+    where = pick(data.store, waiting["row"], ["source", "line"])
+    days = ((day - waiting["rectified"]) // np.timedelta64(1, "D")).tolist()
     # one message at a time (a quarter of a million of them at 1M: no column of each part first)
     return [
         Problem(source, line, f"{f_id} 于 {done} 整改，已 {late} 天尚未复查（anfang verify {f_id} --pass 或 --fail）")
         for source, line, f_id, done, late in zip(
-            as_list(pa.array(where["source"])), where["line"].tolist(), waiting["id"].tolist(),
-            iso_dates(waiting["rectified"]), days, strict=True,
+            as_list(where["source"]), where["line"].tolist(), as_list(waiting["id"]),
+            iso_days(waiting["rectified"]), days, strict=True,
         )
     ]  # fmt: skip
 
@@ -342,35 +347,47 @@ def notice_roster(data: CheckInput) -> list[Problem]:
 def notice_same_day(data: CheckInput) -> list[Problem]:
     """当日交办、当日上报: findings handed over after the day they were found (or not at all and
     not fixed on the spot), and records entered after the end of the day after the visit."""
-    frame = data.frame
+    store = data.store
     state = data.state(data.day)
-    rows = state["row"].to_numpy()
-    written = select(frame, rows, ["kind", "date", "handover", "rectified", "recorded_at"])  # as written
+    rows = state["row"]
+    written = pick(store, rows, ["kind", "date", "handover", "rectified", "recorded_at"])  # as written
     late_handover = (
-        (written["kind"] == "finding") & (written["date"] < data.day.isoformat()) & (written["handover"] == "")
-        & (written["rectified"] != written["date"])
-    ).to_numpy()  # fmt: skip
-    entered_day = parse_days(written["recorded_at"].str.slice(0, 10), errors="coerce")
-    late_entry = entered_day.to_numpy() > (state["date"] + pd.Timedelta(days=1)).to_numpy()
+        one_of(written["kind"], "finding") & flags(pc.less(written["date"], data.day.isoformat()))
+        & ~filled(written["handover"]) & flags(pc.not_equal(written["rectified"], written["date"]))
+    )  # fmt: skip
+    entered_day = days_of(pc.utf8_slice_codeunits(written["recorded_at"], 0, 10), coerce=True)
+    late_entry = entered_day > state["date"] + np.timedelta64(1, "D")
     del written, entered_day  # a million rows' texts: only the flagged rows' are taken next
     flagged = late_handover | late_entry
-    rows = select(frame, rows[flagged], ["id", "id_code", "date", "recorded_at", "source", "line"])
-    handovers = select(frame, (frame["kind"] == HANDOVER).to_numpy(), ["ref_code", "date"])
-    # the first handover of each finding, by code (a ref's code is its id's): no dict of every ref
-    handed_on = handovers.groupby("ref_code")["date"].min().reindex(rows["id_code"].to_numpy())
+    names = ["id", "id_code", "date", "recorded_at", "source", "line"]
+    rows = pick(store, rows[flagged], names)
+    handed_on = _first_handovers(store, rows["id_code"])
     problems = []
     for (f_id, seen, source, line, entry_day), hand, entry, handed in zip(
-        _columns(rows, "id", "date", "source", "line", "recorded_at"), late_handover[flagged], late_entry[flagged],
-        handed_on.tolist(), strict=True,
+        _rows(rows, "id", "date", "source", "line", "recorded_at"), late_handover[flagged], late_entry[flagged],
+        handed_on, strict=True,
     ):  # fmt: skip
         if hand:
-            late = f"于 {handed} 才交办" if isinstance(handed, str) else "至今未交办"
+            late = f"于 {handed} 才交办" if handed else "至今未交办"
             problems.append(Problem(source, int(line), f"{f_id} 未当日交办：{seen} 发现，{late}"))
         if entry:
             problems.append(
                 Problem(source, int(line), f"{f_id} 未当日上报：{seen} 的检查，{entry_day[:10]} 才录入")
             )
     return problems
+
+
+def _first_handovers(store: Columns, codes: np.ndarray) -> list[str]:
+    """The date (as written) of the first handover of each finding of `codes`, "" for none: the
+    handovers ordered by code and date, the first of each code found by its position; by integer
+    codes (a ref's code is its id's), no dict of every ref."""
+    handovers = pick(store, one_of(store["kind"], HANDOVER), ["ref_code", "date"])
+    order = order_of(handovers, ["ref_code", "date"])
+    refs = handovers["ref_code"][order]
+    size = int(max(codes.max(initial=-1), refs.max(initial=-1))) + 1
+    first = occurrence(refs, size)[np.minimum(codes, size)]
+    texts = as_list(take(handovers["date"], order[np.maximum(first, 0)])) if len(order) else [""] * len(codes)
+    return [text if at >= 0 else "" for text, at in zip(texts, first.tolist(), strict=True)]
 
 
 NOTICE_CHECKS: list[Check] = [

@@ -9,7 +9,6 @@ import os
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -33,9 +32,6 @@ from anfang.store import (
     snapshot,
 )
 from anfang.textsafe import EXCEL_CELL_LIMIT
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 FIELDS = COLUMNS[:-1]  # without the CRC column
 # 32-bit offsets (a log's column is far below 2 GB): the cached tables are a third smaller than
@@ -206,25 +202,17 @@ def _clean_text(table: pa.Table) -> pa.Table:
 def read_columns(
     logs_dir: Path, label_root: Path | None = None, cache_dir: Path | None = None
 ) -> tuple[dict, list[Problem]]:
-    """read_frame's records as the engine's columns (engine.Columns: texts as arrow arrays, the
-    numbers as numpy), without pandas."""
+    """Every complete record of the logs as the engine's columns (engine.Columns: texts as arrow
+    arrays, `line`, `id_code` and `ref_code` as numpy), and the problems of the lines that are not
+    records. Falls back to the reference reader for a file that is not plain UTF-8 with LF line
+    ends, or has a line it does not accept. `cache_dir` (a workspace's .anfang/frames): remember
+    what was checked (framecache)."""
     table, problems = _read_table(logs_dir, label_root, cache_dir)
     codes = _codes(table)
     columns = {name: table[name] for name in table.column_names if name not in KEY_COLUMNS}
     columns["line"] = _numbers(table["line"])
     columns["id_code"], columns["ref_code"] = codes
     return columns, problems
-
-
-def read_frame(
-    logs_dir: Path, label_root: Path | None = None, cache_dir: Path | None = None
-) -> tuple[pd.DataFrame, list[Problem]]:
-    """Every complete record of the logs as one frame (string columns, plus `source`, `line`),
-    and the problems of the lines that are not records. Falls back to the reference reader for
-    a file that is not plain UTF-8 with LF line ends, or has a line it does not accept.
-    `cache_dir` (a workspace's .anfang/frames): remember what was checked (framecache)."""
-    table, problems = _read_table(logs_dir, label_root, cache_dir)
-    return _frame(table), problems
 
 
 def _read_table(
@@ -249,17 +237,6 @@ def _read_table(
     tables = [table for table, _ in results] or [_empty_table()]
     # arrow concatenation keeps the files' buffers as chunks: no copy of the whole store
     return pa.concat_tables(tables), [p for _, problems in results for p in problems]
-
-
-def _frame(table: pa.Table) -> pd.DataFrame:
-    """The records as a frame, with every id and ref also as an integer code (_codes)."""
-    import pandas as pd
-
-    # ArrowDtype keeps the texts as they are: pandas' own str dtype would copy every offset to 64 bits
-    codes = _codes(table)
-    frame = table.drop_columns(KEY_COLUMNS).to_pandas(types_mapper={TEXT_TYPE: pd.ArrowDtype(TEXT_TYPE)}.get)
-    frame["id_code"], frame["ref_code"] = codes
-    return frame
 
 
 def _codes(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:

@@ -1,7 +1,7 @@
 """THE state of every visit and finding as of the end of a date, written once, column-wise.
 
-Every command that needs state comes here: the reports over the whole store (a frame from
-columnar.read_frame) and the one-finding commands (the columns of that finding's few lines,
+Every command that needs state comes here: the reports over the whole store (the columns of
+columnar.read_columns) and the one-finding commands (the columns of that finding's few lines,
 records_columns). The rules:
 - an observation (visit or finding) dated on or before the date, not voided, is in the state;
 - events (rectify, handover, deadline, verify) count from their date on, in the order
@@ -14,15 +14,14 @@ The row-wise model of the same rules lives in tests/oracle/ as the executable sp
 tests hold this engine equal to it on every field. Never imported on `anfang log`'s path.
 
 The rules run on arrow arrays (texts) and numpy arrays (numbers, dates, flags), never on pandas:
-`show` and `rectify` compute one finding's state without importing pandas (half a second). The
-reports hand a frame in and get a frame back through the few functions that say `pd.DataFrame`
-(state_as_of, with_details, select, sorted_by), which convert without copying the texts.
+`show` and `rectify` compute one finding's state without pyarrow; the reports query the state's
+columns with the tools at the end of this module (rows_at, ordered, known_groups, findings, …).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -40,9 +39,6 @@ from anfang.model import (
     VOID,
     site_key,
 )
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 # The engine's table: column name -> arrow array (texts) or numpy array (numbers, dates as
 # datetime64[us] with NaT for none, flags), all of one length.
@@ -99,7 +95,7 @@ class Finding(NamedTuple):
 
 
 ORDER = ["date", "recorded_at", "source", "line"]
-# The state keeps the columns the figures need; the long texts are fetched (with_details) only for
+# The state keeps the columns the figures need; the long texts are fetched (details_columns) only for
 # the rows a report lists, which keeps a campaign of millions within memory.
 STATE_COLUMNS = ["id", "kind", "group", "date", "county", "town", "sector", "site", "major", "evidence",
                  "handover", "deadline", "rectified", "recorded_at", "id_code"]  # fmt: skip
@@ -123,7 +119,7 @@ def _length(columns: Columns) -> int:
     return len(next(iter(columns.values()))) if columns else 0
 
 
-def _flags(result) -> np.ndarray:
+def flags(result) -> np.ndarray:
     """An arrow boolean result as numpy (a null, which the logs never hold, as False)."""
     import pyarrow.compute as pc
 
@@ -137,7 +133,7 @@ def one_of(texts, *values: str) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    return _flags(pc.is_in(texts, value_set=pa.array(values, texts.type)))
+    return flags(pc.is_in(texts, value_set=pa.array(values, texts.type)))
 
 
 def filled(texts) -> np.ndarray:
@@ -151,7 +147,7 @@ def _up_to(texts, last: str) -> np.ndarray:
         return texts <= last
     import pyarrow.compute as pc
 
-    return _flags(pc.less_equal(texts, last))
+    return flags(pc.less_equal(texts, last))
 
 
 def take(values, positions: np.ndarray):
@@ -255,8 +251,8 @@ def order_of(columns: Columns, names: list[str]) -> np.ndarray:
     few records' texts and numbers, by Python's sort)."""
     keys = [columns[n] for n in names]
     if not any(map(_is_arrow, keys)):
-        rows = list(zip(*(k.tolist() for k in keys), strict=True))
-        return np.array(sorted(range(len(rows)), key=rows.__getitem__), dtype=np.int64)
+        rows = [tuple((v is None, v) for v in row) for row in zip(*(k.tolist() for k in keys), strict=True)]
+        return np.array(sorted(range(len(rows)), key=rows.__getitem__), dtype=np.int64)  # None (NaT) last
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -373,7 +369,7 @@ def state_columns(columns: Columns, as_of: date) -> Columns:
     if len(void_codes):
         candidates[candidates] = ~_Changes(columns["id_code"][candidates]).holds(void_codes)
     obs = pick(columns, candidates, STATE_COLUMNS)
-    obs["row"] = np.flatnonzero(candidates)  # where the long texts are, for with_details
+    obs["row"] = np.flatnonzero(candidates)  # where the long texts are, for details_columns
     ids = _Changes(obs["id_code"])
     obs["date"] = days_of(obs["date"])
     _apply_amendments(obs, ids, amends, [n for n in AMENDABLE if n in STATE_COLUMNS])
@@ -489,6 +485,12 @@ def as_dates(values: np.ndarray) -> list[date | None]:
     return np.asarray(values).astype("datetime64[D]").astype(object).tolist()
 
 
+def iso_days(values: np.ndarray) -> list[str]:
+    """Dates as ISO texts, "" for NaT."""
+    days = np.asarray(values).astype("datetime64[D]")
+    return np.where(np.isnat(days), "", np.datetime_as_string(days)).tolist()
+
+
 def as_findings(rows: Columns) -> list[Finding]:
     """Finding values for state rows that carry their texts (details_columns). Column by column
     (a list per column, then zip): building row by row is ten times slower."""
@@ -506,12 +508,10 @@ def as_findings(rows: Columns) -> list[Finding]:
     return list(map(Finding._make, zip(*columns, strict=True)))
 
 
-def findings_as_of(data, as_of: date) -> list[Finding]:
+def findings_as_of(columns: Columns, as_of: date) -> list[Finding]:
     """Every observation in its state at the end of `as_of`, as Finding values, in the order of
-    the logs. `data`: the columns of a few records (records_columns: one finding's lines,
-    an import's known ids) or a frame. The reports select state rows first and fetch texts only
-    for those."""
-    columns = data if isinstance(data, dict) else columns_of(data)
+    the records. `columns`: of a few records (records_columns: one finding's lines, an import's
+    known ids) or of the store (the reports select state rows first and fetch texts only for those)."""
     return as_findings(details_columns(columns, state_columns(columns, as_of), amendment_columns(columns)))
 
 
@@ -528,7 +528,7 @@ def finding_state(records, record_id: str, as_of: date) -> Finding | None:
 
 def records_columns(records) -> Columns:
     """A few records (one finding's lines, an import's known ids) as the columns of
-    columnar.read_frame's frame, in numpy arrays: ids and refs coded by the rule of columnar._codes
+    columnar.read_columns' columns, in numpy arrays: ids and refs coded by the rule of columnar._codes
     (equal texts, equal codes; the ids' codes dense from 0, then the other refs'), here in order
     of first appearance."""
     from anfang.store import COLUMNS, record_values
@@ -597,97 +597,3 @@ def days_on_site(state: Columns, start: date, end: date) -> dict[int, int]:
     pairs = distinct(state["group"][inside].astype(np.int64) * 1_000_000 + (day - day.min(initial=0)))
     groups, counts = np.unique(pairs // 1_000_000, return_counts=True)  # a few groups
     return dict(zip(groups.tolist(), counts.tolist(), strict=True))
-
-
-# -- frames: what the reports hand in and get back ----------------------------------------------
-
-
-def columns_of(frame: pd.DataFrame, names=None) -> Columns:
-    """A frame's columns as the engine's: texts as arrow arrays (the store's frame holds arrow:
-    no copy), the rest as numpy."""
-    import pyarrow as pa
-
-    columns = {}
-    for name in frame.columns if names is None else names:
-        values = frame[name]
-        columns[name] = values.to_numpy() if values.dtype.kind in "biufM" else pa.array(values)
-    return columns
-
-
-def frame_of(columns: Columns, index=None) -> pd.DataFrame:
-    """The engine's columns as a frame (texts stay arrow-backed: no copy), on `index`."""
-    import pandas as pd
-
-    frame = pd.DataFrame({n: v.to_pandas() if _is_arrow(v) else v for n, v in columns.items()}, copy=False)
-    if index is not None:
-        frame.index = index
-    return frame
-
-
-def state_as_of(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """state_columns of a frame (columnar.read_frame), as a frame."""
-    return frame_of(state_columns(columns_of(frame), as_of))
-
-
-_AMEND_INPUT = ["kind", "ref_code", "fields", *ORDER, *AMENDABLE]  # what amendment_columns reads
-
-
-def amendments(frame: pd.DataFrame) -> Columns:
-    """The amendment records of a frame, for callers that fetch details several times."""
-    return amendment_columns(columns_of(frame, _AMEND_INPUT))
-
-
-def _details(frame: pd.DataFrame, rows: pd.DataFrame, amends: Columns | None) -> Columns:
-    columns = columns_of(frame, [*_AMEND_INPUT, *DETAIL_COLUMNS])
-    return details_columns(
-        columns, columns_of(rows), amendment_columns(columns) if amends is None else amends
-    )
-
-
-def with_details(frame: pd.DataFrame, rows: pd.DataFrame, amends: Columns | None = None) -> pd.DataFrame:
-    """State rows (of state_as_of) with their long texts, as a frame on the rows' index."""
-    return frame_of(_details(frame, rows, amends), rows.index)
-
-
-def findings_of(frame: pd.DataFrame, rows: pd.DataFrame, amends: Columns | None = None) -> list[Finding]:
-    """Finding values for the chosen state rows (with their texts)."""
-    return as_findings(_details(frame, rows, amends))
-
-
-def select(frame: pd.DataFrame, rows: np.ndarray, columns: list[str]) -> pd.DataFrame:
-    """frame[columns] at `rows` (a boolean mask, or positions in any order) on a new range index,
-    by pick (pandas' take, what .loc does, makes arrow concatenate a million-row column of the
-    store's chunks first, for every column and every selection)."""
-    return frame_of(pick(columns_of(frame, columns), rows, columns))
-
-
-def sorted_by(rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """rows.sort_values(columns, kind="stable") (missing values last), by order_of."""
-    import pyarrow as pa
-
-    if len(rows) < 2:
-        return rows
-    return rows.iloc[order_of({c: pa.array(rows[c]) for c in columns}, columns)]
-
-
-def parse_days(values: pd.Series, errors: str = "raise") -> pd.Series:
-    """days_of for a frame's column (errors="coerce": an unreadable text is NaT too)."""
-    import pandas as pd
-    import pyarrow as pa
-
-    return pd.Series(days_of(pa.array(values), coerce=errors == "coerce"), index=values.index)
-
-
-def iso_dates(values: pd.Series) -> list[str]:
-    """Datetimes as ISO date texts, "" for NaT (each distinct date formatted once)."""
-    import pandas as pd
-
-    codes, uniques = pd.factorize(values)
-    texts = np.append(pd.DatetimeIndex(uniques).strftime("%Y-%m-%d").to_numpy(dtype=object), "")
-    return texts[codes].tolist()
-
-
-def of_groups(state: pd.DataFrame, numbers) -> pd.DataFrame:
-    """known_groups for a frame."""
-    keep = _of_groups(np.asarray(state["group"]), numbers)
-    return state if keep.all() else state[keep]

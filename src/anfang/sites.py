@@ -28,22 +28,25 @@ class SiteHistory(NamedTuple):
     similar: tuple[str, ...] = ()  # other site names that contain what was asked (when nothing matched)
 
 
-def site_history(frame, config: Config, name: str, as_of: date) -> SiteHistory:
-    """Every visit and finding at the site `name` (folded as the report folds it), in every group."""
-    from anfang.engine import findings_of, of_groups, sorted_by, state_as_of
+def site_history(store, config: Config, name: str, as_of: date) -> SiteHistory:
+    """Every visit and finding at the site `name` (folded as the report folds it), in every group.
+    `store`: the logs' columns (columnar.read_columns)."""
+    import numpy as np
 
-    state = state_as_of(frame, as_of)
-    state = of_groups(state, [g.number for g in config.groups])
+    from anfang.engine import as_list, findings, known_groups, ordered, rows_at, state_columns
+
+    state = known_groups(state_columns(store, as_of), [g.number for g in config.groups])
     wanted = site_key(name)
     if not wanted:
         raise AnfangError("企业（场所）名称不能为空")
-    folded = state["site"].map(site_key)
-    rows = sorted_by(state[folded == wanted], ["date", "group", "id"])
+    sites = as_list(state["site"])
+    folded = {site: site_key(site) for site in set(sites)}  # each distinct name folded once
+    here = np.array([folded[site] == wanted for site in sites], dtype=bool)
     similar: tuple[str, ...] = ()
-    if rows.empty:
-        near = state.loc[folded.str.contains(wanted, regex=False), "site"]
-        similar = tuple(sorted(set(near))[:10])
-    return SiteHistory(name, as_of, tuple(findings_of(frame, rows)), similar)
+    if not here.any():
+        similar = tuple(sorted(site for site, key in folded.items() if wanted in key)[:10])
+    rows = ordered(rows_at(state, here), ["date", "group", "id"])
+    return SiteHistory(name, as_of, tuple(findings(store, rows)), similar)
 
 
 SHARDS = 256  # the open findings by site are split so that `anfang log` reads one small file
@@ -63,19 +66,21 @@ def _shard_name(number: int) -> str:
     return f"{number:02x}.json"
 
 
-def refresh_open_sites(root: Path, frame, config: Config, today: date, state=None) -> None:
+def refresh_open_sites(root: Path, store, config: Config, today: date, state=None) -> None:
     """The findings not rectified as of `today`, by site (the oldest SHOWN of each, and how many),
-    for `anfang log` (best effort). `state`: the engine's state as of `today`, when the caller
-    has it already."""
+    for `anfang log` (best effort). `store`: the logs' columns; `state`: the engine's state as of
+    `today`, when the caller has it already."""
+    import numpy as np
+
     from anfang import dates
     from anfang.configcache import write_local
-    from anfang.engine import of_groups, sorted_by, state_as_of
+    from anfang.engine import known_groups, ordered, pick, state_columns
 
-    state = of_groups(
-        state_as_of(frame, today) if state is None else state, [g.number for g in config.groups]
+    state = known_groups(
+        state_columns(store, today) if state is None else state, [g.number for g in config.groups]
     )
-    rows = state.loc[state["is_finding"] & state["rectified"].isna(), list(SHARD_COLUMNS)]
-    shards = open_site_shards(sorted_by(rows, ["date", "id"]), today)
+    rows = pick(state, state["is_finding"] & np.isnat(state["rectified"]), SHARD_COLUMNS)
+    shards = open_site_shards(ordered(rows, ["date", "id"]), today)
     folder = open_sites_dir(root)
     for name, data in shards.items():  # a day changes a few shards: only those are written
         with contextlib.suppress(OSError):
@@ -96,40 +101,45 @@ def open_site_shards(rows, today: date) -> dict[str, bytes]:
     thousands of open findings); the sites are told apart by the engine's site_key numbers, and
     only one name of each is folded and hashed in Python."""
     import numpy as np
-    import pandas as pd
     import pyarrow as pa
     import pyarrow.compute as pc
 
     from anfang.arrowtext import concat, joined_per, large_text, utf8_of
-    from anfang.engine import iso_dates, occurrence
+    from anfang.engine import as_list, distinct, filled, iso_days, occurrence, pick, take
 
     shard_names = [_shard_name(n) for n in range(SHARDS)]
-    if rows.empty:
+    if not len(rows["site_key"]):
         return dict.fromkeys(shard_names, b'{"sites": {}}')
     # sites numbered by first appearance (the oldest finding's site first); each folded once, from its first row
-    key_of, sites = pd.factorize(rows["site_key"])
-    first = occurrence(key_of, len(sites))[:-1]
-    keys = [site_key(name) for name in rows["site"].iloc[first].tolist()]
+    site_keys = distinct(rows["site_key"])
+    by_key = np.searchsorted(site_keys, rows["site_key"])
+    firsts = occurrence(by_key, len(site_keys))[:-1]
+    appearance = np.argsort(firsts, kind="stable")
+    number = np.empty(len(site_keys), dtype=np.int64)
+    number[appearance] = np.arange(len(site_keys))
+    key_of = number[by_key]
+    keys = [site_key(name) for name in as_list(take(rows["site"], firsts[appearance]))]
     counts = np.bincount(key_of, minlength=len(keys))
     order = np.argsort(key_of, kind="stable")
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order)) - np.concatenate([[0], np.cumsum(counts)])[key_of[order]]
-    shown = rows[rank < SHOWN]
-    late = (pd.Timestamp(today) - shown["deadline"]).dt.days.to_numpy()
-    overdue = np.nan_to_num(late, nan=0) > 0
-    waiting = ((shown["handover"] != "") | shown["deadline"].notna()).to_numpy()
+    shown = pick(rows, rank < SHOWN, ["id", "date", "deadline", "handover"])
+    deadline = shown["deadline"]
+    due = ~np.isnat(deadline)
+    late = np.zeros(len(deadline), dtype=np.int64)
+    late[due] = (np.datetime64(today, "us") - deadline[due]) // np.timedelta64(1, "D")
+    overdue = late > 0
+    waiting = filled(shown["handover"]) | ~np.isnat(deadline)
     state = pc.if_else(
         overdue,
-        concat(
-            "逾期 ", pc.cast(pa.array(np.nan_to_num(late, nan=0).astype(np.int64)), pa.large_string()), " 天"
-        ),
+        concat("逾期 ", pc.cast(pa.array(late.astype(np.int64)), pa.large_string()), " 天"),
         large_text(np.where(waiting, "整改中", "未整改")),
     )
     entries = concat(
         '["',
         large_text(shown["id"]),  # an id is letters, digits and "-" (the reader holds it to the grammar)
         '", "',
-        large_text(iso_dates(shown["date"])),
+        large_text(iso_days(shown["date"])),
         '", "',
         state,
         '"]',

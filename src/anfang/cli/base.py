@@ -229,34 +229,24 @@ def _json_list(value):
     raise TypeError(f"not JSON data: {type(value).__name__}")
 
 
-def read_state_frame(app: App, strict: bool = False):
-    """The logs column-wise (report, summary, overdue), with the warning for lines left out."""
-    frame, problems = read_logs_frame(app)
-    warn_dropped(problems, strict)
-    return frame
-
-
 def read_state_columns(app: App, strict: bool = False):
-    """The logs as the engine's columns (report, summary, overdue, list), with the warning for
-    lines left out. These commands never use pandas: it is kept out of the process (arrowonly)."""
+    """The logs as the engine's columns, with the warning for lines left out."""
+    columns, problems = read_logs(app)
+    warn_dropped(problems, strict)
+    return columns
+
+
+def read_logs(app: App):
+    """Every record as the engine's columns and the problems of the lines that are not records;
+    what was checked is remembered in .anfang/frames (framecache). No command that reads the
+    store uses pandas: it is kept out of the process (arrowonly)."""
     from anfang.arrowonly import keep_pandas_out
 
     keep_pandas_out()
     from anfang.columnar import read_columns
 
     root = app.workspace.root
-    columns, problems = read_columns(app.workspace.logs_dir, root, root / ".anfang" / "frames")
-    warn_dropped(problems, strict)
-    return columns
-
-
-def read_logs_frame(app: App):
-    """Every record column-wise and the problems of the lines that are not records; what was
-    checked is remembered in .anfang/frames (framecache)."""
-    from anfang.columnar import read_frame
-
-    root = app.workspace.root
-    return read_frame(app.workspace.logs_dir, root, root / ".anfang" / "frames")
+    return read_columns(app.workspace.logs_dir, root, root / ".anfang" / "frames")
 
 
 def warn_dropped(problems, strict: bool = False) -> None:

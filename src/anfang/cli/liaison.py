@@ -12,7 +12,6 @@ from anfang.cli.base import (
     dump_json,
     pass_app,
     read_state_columns,
-    read_state_frame,
     warn_dropped,
 )
 from anfang.dates import today
@@ -152,9 +151,9 @@ def site(app: App, name: str, as_of_text: str | None, fmt: str) -> None:
     from anfang.render.site import site_json, site_markdown, site_text
     from anfang.sites import refresh_open_sites, site_history
 
-    frame = read_state_frame(app)
-    history = site_history(frame, app.config, name, app.date(as_of_text, "--as-of"))
-    refresh_open_sites(app.workspace.root, frame, app.config, today())
+    store = read_state_columns(app)
+    history = site_history(store, app.config, name, app.date(as_of_text, "--as-of"))
+    refresh_open_sites(app.workspace.root, store, app.config, today())
     if not history.findings:
         hint = f"；名称相近的：{'、'.join(history.similar)}" if history.similar else ""
         raise AnfangError(f"没有“{name}”的检查记录（名称按全角半角、空格、大小写归并后比较）{hint}")
@@ -331,7 +330,7 @@ def amend(app: App, record_id: str, by: str, force: bool, same_site: bool, **val
     given = {k: v for k, v in values.items() if v is not None}
     record_id = record_id.strip()
     target = load_target(app.workspace, app.config, record_id)
-    siblings = site_siblings(read_state_frame(app), target, given) if set(given) & set(SITE_FIELDS) else []
+    siblings = site_siblings(read_state_columns(app), target, given) if set(given) & set(SITE_FIELDS) else []
     _apply(app, record_id, by, lambda t, now: amend_change(t, given, app.config, now), force)
     click.echo(f"已更正：{record_id}  {describe_amend(target, given, app.config)}")
     if not siblings:

@@ -12,7 +12,7 @@ from anfang.cli.base import (
     deliver,
     dump_json,
     pass_app,
-    read_logs_frame,
+    read_logs,
     read_state_columns,
     save,
     strict_option,
@@ -86,10 +86,10 @@ def check(app: App, date_text: str | None, as_json: bool) -> None:
     from anfang.sites import refresh_open_sites
 
     day = app.date(date_text)
-    frame, problems = read_logs_frame(app)
-    data = CheckInput(app.config, frame, problems, day, app.workspace.root)
+    store, problems = read_logs(app)
+    data = CheckInput(app.config, store, problems, day, app.workspace.root)
     now = today()  # for anfang log's 回头看, from the checks' own states; before the problems are
-    refresh_open_sites(app.workspace.root, frame, app.config, now, data.state(now))  # held: less memory
+    refresh_open_sites(app.workspace.root, store, app.config, now, data.state(now))  # held: less memory
     result = run_checks(data)
     if as_json:
         as_dicts = lambda ps: [{"file": p.file, "line": p.line, "message": p.message} for p in ps]  # noqa: E731
