@@ -235,14 +235,32 @@ def as_list(values) -> list:
     return np.array(distinct, dtype=object)[codes].tolist()
 
 
+_PARALLEL_ROWS = 100_000  # picks of more rows than this run a column per core
+
+
 def pick(columns: Columns, rows: np.ndarray, names) -> Columns:
     """The columns `names` at `rows` (a boolean mask, or positions in any order)."""
+    names = list(names)
     if rows.dtype == bool:
-        return {name: _where(columns[name], rows) for name in names}
+        return _each(names, lambda name: _where(columns[name], rows), len(rows))
     mask = np.zeros(_length(columns), dtype=bool)
     mask[rows] = True
     order = np.searchsorted(np.flatnonzero(mask), rows)  # each wanted row among the filtered
-    return {name: take(_where(columns[name], mask), order) for name in names}
+    return _each(names, lambda name: take(_where(columns[name], mask), order), len(mask))
+
+
+def _each(names: list[str], make, size: int) -> Columns:
+    """{name: make(name)}: for a large store, a column per core (arrow's filter and take release
+    the GIL: the state's million-row pick in 0.18 s instead of 0.29 s on two cores)."""
+    import os
+
+    cores = min(4, os.cpu_count() or 1)
+    if size < _PARALLEL_ROWS or len(names) < 4 or cores < 2:
+        return {name: make(name) for name in names}
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=cores) as pool:
+        return dict(zip(names, pool.map(make, names), strict=True))
 
 
 def order_of(columns: Columns, names: list[str]) -> np.ndarray:
@@ -349,6 +367,17 @@ class _Changes:
         return _replaced(current, use, take(values, chosen[use]))
 
 
+class _Kinds:
+    """The records' kinds encoded once (eight texts over a million rows): each question about them
+    is then a lookup of small integers, not another pass over the texts."""
+
+    def __init__(self, kinds) -> None:
+        self.codes, self.names = _encoded(kinds)
+
+    def among(self, *kinds: str) -> np.ndarray:
+        return np.isin(self.codes, [i for i, name in enumerate(self.names) if name in kinds])
+
+
 # -- the state ----------------------------------------------------------------------------------
 
 
@@ -357,15 +386,15 @@ def state_columns(columns: Columns, as_of: date) -> Columns:
     (STATE_COLUMNS, dates parsed, flags as booleans, plus row: its row in `columns`, verified,
     handover_date, is_finding and site_key)."""
     day_text = as_of.isoformat()  # ISO dates order as text: no parsing to filter
-    kinds = columns["kind"]
+    kinds = _Kinds(columns["kind"])
     dated = _up_to(columns["date"], day_text)
-    is_event = one_of(kinds, RECTIFY, HANDOVER, DEADLINE, VERIFY) & dated
+    is_event = kinds.among(RECTIFY, HANDOVER, DEADLINE, VERIFY) & dated
     events = pick(
         columns, is_event, ["ref_code", "kind", "date", "handover", "deadline", "fields", *ORDER[1:]]
     )
-    amends = amendment_columns(columns)
-    candidates = one_of(kinds, VISIT, FINDING) & dated
-    void_codes = columns["ref_code"][one_of(kinds, VOID)]
+    amends = amendment_columns(columns, kinds)
+    candidates = kinds.among(VISIT, FINDING) & dated
+    void_codes = columns["ref_code"][kinds.among(VOID)]
     if len(void_codes):
         candidates[candidates] = ~_Changes(columns["id_code"][candidates]).holds(void_codes)
     obs = pick(columns, candidates, STATE_COLUMNS)
@@ -453,10 +482,11 @@ def _rectification(obs: Columns, ids: _Changes, steps: Columns) -> None:
     obs["verified"] = np.where(np.isnat(obs["rectified"]), NAT, verified)
 
 
-def amendment_columns(columns: Columns) -> Columns:
+def amendment_columns(columns: Columns, kinds: _Kinds | None = None) -> Columns:
     """The amendment records, with the columns corrections need (the rows first would copy every
     column of them)."""
-    return pick(columns, one_of(columns["kind"], AMEND), ["ref_code", "fields", *ORDER, *AMENDABLE])
+    amend = (kinds or _Kinds(columns["kind"])).among(AMEND)
+    return pick(columns, amend, ["ref_code", "fields", *ORDER, *AMENDABLE])
 
 
 def _apply_amendments(obs: Columns, ids: _Changes, amends: Columns, names: list[str]) -> None:
