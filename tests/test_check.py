@@ -161,7 +161,11 @@ def test_the_state_the_checks_share_is_the_engines_for_every_date(tmp_path, monk
     config = find_workspace(str(root)).config
     data = CheckInput(config, store, [], date(2020, 3, 27), root)
     computed = []
-    monkeypatch.setattr(checks, "state_columns", lambda s, day: computed.append(day) or state_columns(s, day))
+    monkeypatch.setattr(
+        checks,
+        "state_columns",
+        lambda s, day, amends=None: computed.append(day) or state_columns(s, day, amends),
+    )
     last = date.fromisoformat(max(store["date"].to_pylist()))
     for day in [last - timedelta(days=3), last - timedelta(days=1), last, last + timedelta(days=1), date.max]:
         expected = known_groups(state_columns(store, day), [g.number for g in config.groups])

@@ -19,6 +19,7 @@ from anfang.config import Config
 from anfang.dates import month_day
 from anfang.engine import (
     Columns,
+    amendment_columns,
     as_list,
     days_of,
     filled,
@@ -56,6 +57,11 @@ class CheckInput:
         """The logs' last date as text ("" for none): a scan of a million texts, made once."""
         return (pc.max(self.store["date"]).as_py() or "") if len(self.store["date"]) else ""
 
+    @cached_property
+    def amends(self) -> Columns:
+        """The amendment records, taken from the store once for every state and text fetched."""
+        return amendment_columns(self.store)
+
     def state(self, as_of: date) -> Columns:
         """The engine's state as of `as_of`, groups groups.yaml knows only (the others are named
         by check_known_groups); computed once per date for all the checks. Any date on or after
@@ -65,7 +71,7 @@ class CheckInput:
         key = date.max if as_of.isoformat() >= self.last_date else as_of
         if key not in self._states:
             self._states.clear()
-            state = state_columns(self.store, key)
+            state = state_columns(self.store, key, self.amends)
             self._states[key] = known_groups(state, [g.number for g in self.config.groups])
         return self._states[key]
 
@@ -180,7 +186,7 @@ def check_known_sectors(data: CheckInput) -> list[Problem]:
         Problem(
             f.source, f.line, f"{f.id} 的行业领域“{f.sector}”不在 sectors.yaml 中，分行业领域的统计不计入"
         )
-        for f in findings(data.store, rows_at(state, ~one_of(state["sector"], *known)))
+        for f in findings(data.store, rows_at(state, ~one_of(state["sector"], *known)), data.amends)
     ]
 
 
@@ -298,7 +304,7 @@ def notice_not_handed_over_today(data: CheckInput) -> list[Problem]:
     the office still has to chase before the day ends (当日交办)."""
     state = data.state(data.day)
     waiting = rows_at(state, state["is_finding"] & (state["date"] == np.datetime64(data.day, "us"))
-                      & ~filled(state["handover"]) & np.isnat(state["rectified"]))  # fmt: skip
+                      & ~state["handed_over"] & np.isnat(state["rectified"]))  # fmt: skip
     waiting = ordered({**waiting, "minor": ~waiting["major"]}, ["minor", "group", "id"])
     return [
         Problem(
@@ -307,7 +313,7 @@ def notice_not_handed_over_today(data: CheckInput) -> list[Problem]:
             f"{f.id} {'【重大隐患】' if f.major else ''}当日尚未交办：{f.site}，{f.hazard[:40]}"
             f"（anfang handover {f.id} --to 部门）",
         )
-        for f in findings(data.store, waiting)
+        for f in findings(data.store, waiting, data.amends)
     ]
 
 

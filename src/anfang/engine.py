@@ -381,10 +381,11 @@ class _Kinds:
 # -- the state ----------------------------------------------------------------------------------
 
 
-def state_columns(columns: Columns, as_of: date) -> Columns:
+def state_columns(columns: Columns, as_of: date, amends: Columns | None = None) -> Columns:
     """One row per observation dated on or before `as_of` that is not voided, in its state then
     (STATE_COLUMNS, dates parsed, flags as booleans, plus row: its row in `columns`, verified,
-    handover_date, is_finding and site_key)."""
+    handover_date, is_finding, handed_over and site_key). `amends`: amendment_columns(columns),
+    for a caller that also fetches texts (findings) from the same columns."""
     day_text = as_of.isoformat()  # ISO dates order as text: no parsing to filter
     kinds = _Kinds(columns["kind"])
     dated = _up_to(columns["date"], day_text)
@@ -392,7 +393,7 @@ def state_columns(columns: Columns, as_of: date) -> Columns:
     events = pick(
         columns, is_event, ["ref_code", "kind", "date", "handover", "deadline", "fields", *ORDER[1:]]
     )
-    amends = amendment_columns(columns, kinds)
+    amends = amendment_columns(columns, kinds) if amends is None else amends
     candidates = kinds.among(VISIT, FINDING) & dated
     void_codes = columns["ref_code"][kinds.among(VOID)]
     if len(void_codes):
@@ -421,6 +422,7 @@ def state_columns(columns: Columns, as_of: date) -> Columns:
     obs["major"] = one_of(obs["major"], "是")
     obs["evidence"] = one_of(obs["evidence"], "是")
     obs["is_finding"] = one_of(obs["kind"], FINDING)
+    obs["handed_over"] = filled(obs["handover"])  # asked by every count: once
     obs["site_key"] = _site_keys(obs["site"])
     return obs
 

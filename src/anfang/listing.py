@@ -49,9 +49,18 @@ def select_findings(store, config: Config, f: Filters, visits: bool = False) -> 
     columns (columnar.read_columns); records of groups groups.yaml does not know are left out."""
     import numpy as np
 
-    from anfang.engine import findings, known_groups, one_of, ordered, rows_at, state_columns
+    from anfang.engine import (
+        amendment_columns,
+        findings,
+        known_groups,
+        one_of,
+        ordered,
+        rows_at,
+        state_columns,
+    )
 
-    state = known_groups(state_columns(store, f.as_of), [g.number for g in config.groups])
+    amends = amendment_columns(store)
+    state = known_groups(state_columns(store, f.as_of, amends), [g.number for g in config.groups])
     day = lambda value: np.datetime64(value, "us")  # noqa: E731
     dates, rectified, verified = state["date"], state["rectified"], state["verified"]
     keep = np.ones(len(dates), dtype=bool)
@@ -79,7 +88,7 @@ def select_findings(store, config: Config, f: Filters, visits: bool = False) -> 
         keep &= ~np.isnat(rectified) & np.isnat(verified)
     elif f.status == "closed":
         keep &= ~np.isnat(verified)
-    return findings(store, ordered(rows_at(state, keep), ["date", "group", "id"]))
+    return findings(store, ordered(rows_at(state, keep), ["date", "group", "id"]), amends)
 
 
 def status_text(finding: Finding, as_of: date) -> str:

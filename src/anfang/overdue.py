@@ -22,7 +22,7 @@ def overdue_findings(store: Columns, state: Columns, as_of: date, groups: list[i
 
 
 def awaiting_verification(store: Columns, state: Columns, as_of: date, groups: list[int],
-                          days: int) -> list[Finding]:  # fmt: skip
+                          days: int, amends: Columns | None = None) -> list[Finding]:  # fmt: skip
     """Findings rectified more than `days` days before `as_of` and not verified yet (待复查超期),
     the longest waiting first."""
     waiting = (
@@ -30,7 +30,7 @@ def awaiting_verification(store: Columns, state: Columns, as_of: date, groups: l
         & (state["rectified"] < np.datetime64(as_of, "us") - np.timedelta64(days, "D"))
         & np.isin(state["group"], groups)
     )  # fmt: skip
-    return findings(store, ordered(rows_at(state, waiting), ["rectified", "date", "id"]))
+    return findings(store, ordered(rows_at(state, waiting), ["rectified", "date", "id"]), amends)
 
 
 def verification_rows(findings: list[Finding], group_names: dict[int, str], as_of: date) -> list[list[str]]:

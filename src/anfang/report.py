@@ -128,7 +128,7 @@ def build_report(store: Columns, config: Config, day: date, groups: list[int] | 
     """The report for `day` from the logs' columns (columnar.read_columns): every group, or `groups`."""
     numbers = groups or [g.number for g in config.groups]
     amends = amendment_columns(store)
-    state = known_groups(state_columns(store, day), numbers)
+    state = known_groups(state_columns(store, day, amends), numbers)
     today = rows_at(state, state["date"] == np.datetime64(day, "us"))
     daily, to_date = _figures_by_group(today, numbers, day), _figures_by_group(state, numbers, day)
     days_on_site = days_on_site_of(state, config.campaign.start, config.campaign.end)

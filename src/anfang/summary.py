@@ -13,9 +13,9 @@ from anfang.config import Config
 from anfang.engine import (
     Columns,
     Finding,
+    amendment_columns,
     days_on_site,
     distinct,
-    filled,
     findings,
     known_groups,
     ordered,
@@ -55,9 +55,12 @@ class Summary:
     major: tuple[Finding, ...]  # every major hazard up to the date, in its state then
 
 
-def totals_by(rows: Columns, keys: np.ndarray, size: int, until: date) -> list[Totals]:
+def totals_by(
+    rows: Columns, keys: np.ndarray, size: int, until: date, visits: np.ndarray | None = None
+) -> list[Totals]:
     """Totals of the state rows of each key 0..size-1 (a row whose key is -1 counts nowhere), in
-    one pass: a per-key filter of the whole state costs a second at a million findings."""
+    one pass: a per-key filter of the whole state costs a second at a million findings.
+    `visits`: visit_keys(rows), when the caller counts the same rows by several keys."""
     inside = keys >= 0
     found = rows["is_finding"]
     fixed, closed = ~np.isnat(rows["rectified"]), ~np.isnat(rows["verified"])
@@ -66,11 +69,11 @@ def totals_by(rows: Columns, keys: np.ndarray, size: int, until: date) -> list[T
         return np.bincount(keys[inside & mask], minlength=size)
 
     columns = [
-        sites_by(visit_keys(rows), keys, size),
+        sites_by(visit_keys(rows) if visits is None else visits, keys, size),
         count(found),  # hazards
         count(found & rows["major"]),
         count(found & fixed),  # rectified (closed ones included)
-        count(found & filled(rows["handover"])),
+        count(found & rows["handed_over"]),
         count(found & ~fixed & (rows["deadline"] < np.datetime64(until, "us"))),  # overdue
         count(found & closed),  # verified
         count(found & fixed & ~closed),  # awaiting verification
@@ -96,17 +99,19 @@ def group_positions(groups: np.ndarray, numbers: list[int]) -> np.ndarray:
 def build_summary(store: Columns, config: Config, until: date) -> Summary:
     """`store`: the logs' columns (columnar.read_columns)."""
     numbers = [g.number for g in config.groups]
-    state = known_groups(state_columns(store, until), numbers)
+    amends = amendment_columns(store)
+    state = known_groups(state_columns(store, until, amends), numbers)
     group_keys = group_positions(state["group"], numbers)
-    by_group = totals_by(state, group_keys, len(numbers), until)
+    visits = visit_keys(state)
+    by_group = totals_by(state, group_keys, len(numbers), until, visits)
     groups = dict(zip(numbers, by_group, strict=True))
     days = days_on_site(state, config.campaign.start, config.campaign.end)
     names = [s.name for s in config.sectors]
     sector_keys = sector_positions(state["sector"], names)  # -1: not in sectors.yaml
-    sectors = dict(zip(names, totals_by(state, sector_keys, len(names), until), strict=True))
-    (total,) = totals_by(state, np.zeros(len(group_keys), dtype=int), 1, until)
+    sectors = dict(zip(names, totals_by(state, sector_keys, len(names), until, visits), strict=True))
+    (total,) = totals_by(state, np.zeros(len(group_keys), dtype=int), 1, until, visits)
     keys = group_keys * len(names) + sector_keys
-    sites = sites_by(visit_keys(state), np.where(sector_keys >= 0, keys, -1), len(numbers) * len(names))
+    sites = sites_by(visits, np.where(sector_keys >= 0, keys, -1), len(numbers) * len(names))
     coverage = {
         g.number: {s.name: int(sites[i * len(names) + names.index(s.name)]) for s in config.key_sectors}
         for i, g in enumerate(config.groups)
@@ -116,7 +121,7 @@ def build_summary(store: Columns, config: Config, until: date) -> Summary:
         until=until, config=config, groups=groups,
         days_on_site={g.number: int(days.get(g.number, 0)) for g in config.groups},
         sectors=sectors, coverage=coverage, total=total,
-        major=tuple(findings(store, majors)),
+        major=tuple(findings(store, majors, amends)),
     )  # fmt: skip
 
 

@@ -32,7 +32,7 @@ OUTPUT_BLOCK = 50_000  # lines of check's output written at a time
 @pass_app
 def overdue(app: App, date_text: str | None, group: tuple[str, ...], fmt: str, strict: bool) -> None:
     """逾期未整改的问题隐患（截至某日），整改期限最早的在前。"""
-    from anfang.engine import state_columns
+    from anfang.engine import amendment_columns, state_columns
     from anfang.overdue import (
         OVERDUE_HEADERS,
         VERIFICATION_HEADERS,
@@ -45,8 +45,9 @@ def overdue(app: App, date_text: str | None, group: tuple[str, ...], fmt: str, s
     day = app.date(date_text)
     numbers = sorted({app.group(g) for g in group}) or [g.number for g in app.config.groups]
     store = read_state_columns(app, strict)
-    state = state_columns(store, day)
-    late = overdue_findings(store, state, day, numbers)
+    amends = amendment_columns(store)
+    state = state_columns(store, day, amends)
+    late = overdue_findings(store, state, day, numbers, amends)
     if fmt == "json":
         from anfang.render.report_json import overdue_data
 
@@ -55,7 +56,7 @@ def overdue(app: App, date_text: str | None, group: tuple[str, ...], fmt: str, s
     names = {g.number: g.name for g in app.config.groups}
     rows = overdue_rows(late, names, day)
     within = app.config.campaign.verify_within_days
-    waiting = verification_rows(awaiting_verification(store, state, day, numbers, within), names, day)
+    waiting = verification_rows(awaiting_verification(store, state, day, numbers, within, amends), names, day)
     title = f"已整改超过 {within} 天尚未复查"
     if fmt == "md":
         from anfang.render.markdown import md_escape, md_table
