@@ -77,6 +77,7 @@ class CheckInput:
 
 
 Check = Callable[[CheckInput], list[Problem]]
+MESSAGE_BLOCK = 50_000  # rows whose messages are made at a time
 
 
 def check_unreadable_lines(data: CheckInput) -> list[Problem]:
@@ -325,16 +326,21 @@ def notice_awaiting_verification(data: CheckInput) -> list[Problem]:
     waiting = pick(state, state["is_finding"] & ~np.isnat(state["rectified"]) & np.isnat(state["verified"])
                    & (state["rectified"] < day - np.timedelta64(within, "D")), ["id", "date", "rectified", "row"])  # fmt: skip
     waiting = ordered(waiting, ["rectified", "date", "id"])
-    where = pick(data.store, waiting["row"], ["source", "line"])
-    days = ((day - waiting["rectified"]) // np.timedelta64(1, "D")).tolist()
-    # one message at a time (a quarter of a million of them at 1M: no column of each part first)
-    return [
-        Problem(source, line, f"{f_id} 于 {done} 整改，已 {late} 天尚未复查（anfang verify {f_id} --pass 或 --fail）")
-        for source, line, f_id, done, late in zip(
-            as_list(where["source"]), where["line"].tolist(), as_list(waiting["id"]),
-            iso_days(waiting["rectified"]), days, strict=True,
-        )
-    ]  # fmt: skip
+    problems = []
+    # a block of rows at a time, one message at a time (a quarter of a million of them at 1M: the
+    # parts of only one block's messages are held besides the messages)
+    for start in range(0, len(waiting["row"]), MESSAGE_BLOCK):
+        part = {name: values[start : start + MESSAGE_BLOCK] for name, values in waiting.items()}
+        where = pick(data.store, part["row"], ["source", "line"])
+        days = ((day - part["rectified"]) // np.timedelta64(1, "D")).tolist()
+        problems += [
+            Problem(source, line, f"{f_id} 于 {done} 整改，已 {late} 天尚未复查（anfang verify {f_id} --pass 或 --fail）")
+            for source, line, f_id, done, late in zip(
+                as_list(where["source"]), where["line"].tolist(), as_list(part["id"]),
+                iso_days(part["rectified"]), days, strict=True,
+            )
+        ]  # fmt: skip
+    return problems
 
 
 def notice_roster(data: CheckInput) -> list[Problem]:
@@ -356,12 +362,14 @@ def notice_same_day(data: CheckInput) -> list[Problem]:
     store = data.store
     state = data.state(data.day)
     rows = state["row"]
-    written = pick(store, rows, ["kind", "date", "handover", "rectified", "recorded_at"])  # as written
+    # handover and rectified as the record was written, before any event (kind, date and
+    # recorded_at are never corrected: the state's are the record's)
+    written = pick(store, rows, ["handover", "rectified"])
     late_handover = (
-        one_of(written["kind"], "finding") & flags(pc.less(written["date"], data.day.isoformat()))
-        & ~filled(written["handover"]) & flags(pc.not_equal(written["rectified"], written["date"]))
+        state["is_finding"] & (state["date"] < np.datetime64(data.day, "us")) & ~filled(written["handover"])
+        & (days_of(written["rectified"]) != state["date"])
     )  # fmt: skip
-    entered_day = days_of(pc.utf8_slice_codeunits(written["recorded_at"], 0, 10), coerce=True)
+    entered_day = days_of(pc.utf8_slice_codeunits(state["recorded_at"], 0, 10), coerce=True)
     late_entry = entered_day > state["date"] + np.timedelta64(1, "D")
     del written, entered_day  # a million rows' texts: only the flagged rows' are taken next
     flagged = late_handover | late_entry

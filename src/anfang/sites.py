@@ -79,8 +79,12 @@ def refresh_open_sites(root: Path, store, config: Config, today: date, state=Non
     state = known_groups(
         state_columns(store, today) if state is None else state, [g.number for g in config.groups]
     )
-    rows = pick(state, state["is_finding"] & np.isnat(state["rectified"]), SHARD_COLUMNS)
-    shards = open_site_shards(ordered(rows, ["date", "id"]), today)
+    shards = open_site_shards(
+        ordered(
+            pick(state, state["is_finding"] & np.isnat(state["rectified"]), SHARD_COLUMNS), ["date", "id"]
+        ),
+        today,
+    )  # the open rows held once, in order
     folder = open_sites_dir(root)
     for name, data in shards.items():  # a day changes a few shards: only those are written
         with contextlib.suppress(OSError):
@@ -124,6 +128,7 @@ def open_site_shards(rows, today: date) -> dict[str, bytes]:
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order)) - np.concatenate([[0], np.cumsum(counts)])[key_of[order]]
     shown = pick(rows, rank < SHOWN, ["id", "date", "deadline", "handover"])
+    del rows  # the caller's only reference: each step's inputs are let go once used
     deadline = shown["deadline"]
     due = ~np.isnat(deadline)
     late = np.zeros(len(deadline), dtype=np.int64)
@@ -144,9 +149,12 @@ def open_site_shards(rows, today: date) -> dict[str, bytes]:
         state,
         '"]',
     )
+    del shown, state
     per_key = joined_per(entries, key_of[rank < SHOWN], len(keys), ",")
+    del entries
     members = concat(_json_escaped(large_text(list(keys))), ": [", pc.cast(pa.array(counts), pa.large_string()), ", [",
                    per_key, "]]")  # fmt: skip
+    del per_key
     shard_of = np.array([_shard_number(key) for key in keys], dtype=np.int64)
     files = concat('{"sites": {', joined_per(members, shard_of, SHARDS, ","), "}}")
     data, offsets = utf8_of(files)  # as bytes, never as Python text (a CJK str takes 2-4 bytes a character)

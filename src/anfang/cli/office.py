@@ -92,6 +92,7 @@ def check(app: App, date_text: str | None, as_json: bool) -> None:
     now = today()  # for anfang log's 回头看, from the checks' own states; before the problems are
     refresh_open_sites(app.workspace.root, store, app.config, now, data.state(now))  # held: less memory
     result = run_checks(data)
+    del data, store  # the store and its state are let go before the output is made
     if as_json:
         as_dicts = lambda ps: [{"file": p.file, "line": p.line, "message": p.message} for p in ps]  # noqa: E731
         click.echo(
