@@ -232,22 +232,3 @@ def test_a_column_of_more_text_than_32_bit_offsets_hold_is_picked_with_64_bit_on
     )
     assert (picked.type, picked.to_pylist()) == (pa.large_string(), ["ab", "ef"])
     assert findings_as_of(store, date.max) == expected
-
-
-def test_picks_a_column_per_core_give_the_same_state(tmp_path, monkeypatch):
-    """Large picks run a column per core (arrow's kernels release the GIL); forced here on a small
-    store, the state is the one made a column at a time."""
-    from anfang import engine
-
-    ws = init_workspace(tmp_path / "ws").root
-    random_history(ws, 5)
-    store, _ = read_columns(ws / "logs")
-    serial = findings_as_of(store, date.max)
-    ran_on = set()
-    real_where = engine._where
-    monkeypatch.setattr(engine, "_PARALLEL_ROWS", 1)
-    monkeypatch.setattr(
-        engine, "_where", lambda v, m: ran_on.add(__import__("threading").get_ident()) or real_where(v, m)
-    )
-    assert findings_as_of(store, date.max) == serial and len(serial) > 50
-    assert len(ran_on) > 1  # the columns were picked on more than one thread
