@@ -57,6 +57,24 @@ def test_each_problem_kind_is_named_with_file_and_line(run, ws):
     assert result.stderr == "记录问题 5 处\n"
 
 
+def test_logs_holding_only_changes_are_named_not_a_traceback(run, ws):
+    """A log with changes and no record at all (the records' lines lost, or a hostile file): each
+    change is named as referring to no record; every report still runs."""
+    raw_append(ws, 2, id="G2-20200327-001", ref="G2-20200326-009", date=date(2020, 3, 27))
+    raw_append(ws, 2, id="G2-20200327-002", kind="handover", ref="G2-20200326-008", date=date(2020, 3, 27),
+               handover="某局")  # fmt: skip
+    result = run("check", "--date", "3-27")
+    assert result.exit_code == 1
+    assert result.stdout.split("—— 需跟进")[0].splitlines() == [
+        "logs/group-2.csv:2: rectify 引用了不存在的编号 G2-20200326-009",
+        "logs/group-2.csv:3: handover 引用了不存在的编号 G2-20200326-008",
+    ]
+    assert result.stderr == "记录问题 2 处\n"
+    for command in (["report", "--date", "3-27", "--format", "json"], ["summary", "--format", "json"],
+                    ["overdue", "--format", "json"], ["list", "--format", "json"], ["export"]):  # fmt: skip
+        assert run(*command).exit_code == 0, command
+
+
 def test_missing_groups_and_days_json(run):
     run(*LOG, "--group", "2")
     data = json.loads(run("check", "--date", "3-27", "--json").stdout)

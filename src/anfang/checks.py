@@ -119,7 +119,10 @@ def check_references(data: CheckInput) -> list[Problem]:
     refs = np.minimum(changes["ref_code"], size)
     found = last_seen[refs]
     missing = found < 0
-    target = take(store["date"], observed[np.maximum(found, 0)])  # the record's date (any, where missing)
+    # the record's date (any row's, where it is missing: a log may hold changes and no records)
+    target = take(
+        store["date"], observed[np.maximum(found, 0)] if len(observed) else np.zeros(len(refs), int)
+    )
     kind = changes["kind"]
     early = ~missing & ~one_of(kind, AMEND, VOID) & filled(changes["date"])
     early &= flags(pc.less(changes["date"], target))
