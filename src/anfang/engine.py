@@ -573,15 +573,11 @@ def ordered(rows: Columns, names: list[str]) -> Columns:
     return _sorted(rows, names)
 
 
-def _of_groups(groups: np.ndarray, numbers) -> np.ndarray:
-    return np.isin(groups, list(numbers))
-
-
 def known_groups(state: Columns, numbers) -> Columns:
     """The state rows of the groups `numbers`: records of a group groups.yaml does not know are
     left out of every output (anfang check names them). The same columns, not a copy of a
     million rows, when every row is of those groups."""
-    keep = _of_groups(state["group"], numbers)
+    keep = np.isin(state["group"], list(numbers))
     return state if keep.all() else rows_at(state, keep)
 
 
