@@ -186,3 +186,30 @@ def test_a_refused_command_leaves_no_cache_and_a_successful_one_does(ws):
     assert len(list((ws / ".anfang" / "frames").glob("*.arrow"))) == 2
     again = run(ws, "report", "--date", "2020-03-27", "--format", "json")
     assert again.output == result.output
+
+
+@pytest.mark.parametrize("change", ["a column dropped", "a column of another type"])
+def test_a_cache_of_other_columns_is_a_miss(ws, change):
+    """A cache file whose stamp, length and hash all match but whose table has other columns than
+    the reader makes (forged, or written by other code under the same stamp) is not used: the read
+    is the same as without it, no traceback, and the file is written again."""
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    cached_read(ws)
+    folder = ws / ".anfang" / "frames"
+    path = framecache.FrameCache(folder)._path("logs/group-1.csv")
+    table = ipc.open_file(str(path)).read_all()
+    meta = table.schema.metadata
+    if change == "a column dropped":
+        forged = table.drop_columns(["id_key"])
+    else:
+        forged = table.set_column(
+            table.schema.get_field_index("line"), "line", table["line"].cast(pa.int32())
+        )
+    with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, forged.schema.with_metadata(meta)) as writer:
+        writer.write_table(forged.replace_schema_metadata(meta))
+    assert framecache.FrameCache(folder).load("logs/group-1.csv", (ws / "logs" / "group-1.csv").read_bytes())
+    assert_same(ws)
+    again = ipc.open_file(str(path)).read_all()
+    assert "id_key" in again.column_names and again.schema.field("line").type == pa.int64()

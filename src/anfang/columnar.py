@@ -218,7 +218,7 @@ def read_columns(
 def _read_table(
     logs_dir: Path, label_root: Path | None, cache_dir: Path | None
 ) -> tuple[pa.Table, list[Problem]]:
-    cache = FrameCache(cache_dir) if cache_dir else None
+    cache = FrameCache(cache_dir, _empty_table().schema) if cache_dir else None
 
     def one_log(index: int) -> tuple[pa.Table, list[Problem]]:
         path, raw = files[index]

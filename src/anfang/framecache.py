@@ -46,9 +46,10 @@ def _code_stamp() -> str:
 class FrameCache:
     """The checked tables of the logs of one workspace (`directory`: its .anfang/frames)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, schema: pa.Schema | None = None) -> None:
         self.directory = directory
         self.stamp = _code_stamp()
+        self.schema = schema  # the columns a cached table must have (else it is a miss)
 
     def _path(self, label: str) -> Path:
         return self.directory / (hashlib.sha256(label.encode()).hexdigest()[:24] + ".arrow")
@@ -70,9 +71,12 @@ class FrameCache:
             ):
                 return None
             table.validate()
+            table = table.replace_schema_metadata(None)
+            if self.schema is not None and not table.schema.equals(self.schema):
+                return None  # other columns than the reader makes: a forged or foreign file
         except (OSError, pa.ArrowException, KeyError, TypeError, ValueError):
             return None
-        return table.replace_schema_metadata(None), length
+        return table, length
 
     def store(self, label: str, raw: bytes, table: pa.Table) -> None:
         """Remember `table` as the checked contents of `raw` (which ends with a newline), once the
