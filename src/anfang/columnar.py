@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from anfang.engine import distinct
+from anfang.engine import distinct, one_of
 from anfang.errors import Problem
 from anfang.framecache import FrameCache
 from anfang.model import KINDS, LOG_DATE_COLUMNS, Record
@@ -175,16 +175,12 @@ def id_keys(texts) -> np.ndarray:
     writer = pc.utf8_slice_codeunits(variant, 1, -1)  # "W12-" -> "12"
     writer = pc.cast(pc.if_else(pc.equal(writer, ""), "0", writer), pa.int64()).to_numpy()
     kind = pc.utf8_slice_codeunits(variant, 0, 1)
-    variants = np.where(one_of_texts(kind, "B"), 1, np.where(one_of_texts(kind, "W"), 2 + writer, 0))
+    variants = np.where(one_of(kind, "B"), 1, np.where(one_of(kind, "W"), 2 + writer, 0))
     days = (number("y") * 12 + number("m", "1") - 1) * 31 + number("d", "1") - 1
     serial = number("s") * 9 + width - 1
     key = ((number("g", "1") * _DAYS + days) * _VARIANTS + variants) * _SEQUENCES + serial
     keys[filled] = np.where(packed, key, UNCOMMON)
     return keys
-
-
-def one_of_texts(texts, value: str) -> np.ndarray:
-    return pc.equal(texts, value).to_numpy(zero_copy_only=False)
 
 
 def _clean_text(table: pa.Table) -> pa.Table:

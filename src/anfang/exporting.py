@@ -44,12 +44,10 @@ _STEP_KINDS = ("handover", "deadline", "rectify", "verify")
 _STEP_FIELD = "\x1f"  # between a step's fields in its key: never in stored text
 
 
-def export_chunks(store: Columns, config: Config) -> Iterator[Columns]:
+def export_chunks(columns: Columns, config: Config) -> Iterator[Columns]:
     """EXPORT_COLUMNS of the export's rows, EXPORT_CHUNK rows at a time: texts as arrow arrays,
-    dates as datetime64 (NaT for none). `store`: the logs' columns (columnar.read_columns); the
-    caller may drop its own reference to it: once the first chunk is made, nothing here holds it."""
-    columns = store
-    del store  # the store is let go once the rows' texts are taken from it
+    dates as datetime64 (NaT for none). `columns`: the logs' (columnar.read_columns); the caller
+    may drop its own reference to them: once the first chunk is made, nothing here holds them."""
     rows = _ordered_state(columns, [g.number for g in config.groups])
     steps = _Steps(columns, rows)
     texts = details_columns(columns, {n: rows[n] for n in ("id_code", "row")}, amendment_columns(columns),
